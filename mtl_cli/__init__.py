@@ -1,0 +1,3 @@
+"""mtl: multi-task and meta-learning experiments on text classification."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,196 @@
+"""The ``mtl`` command line: thin commands over the library."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    help="Multi-task and meta-learning experiments on text classification.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Manage datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+RUNS_OPTION = typer.Option(Path("runs"), "--runs", help="Folder that holds run directories.")
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Print a UserError as one line and exit with code 2; anything else is a bug."""
+    from .errors import UserError
+
+    try:
+        yield
+    except UserError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+class Progress:
+    """A rich progress bar on stderr, one task per stage."""
+
+    def __init__(self, enabled: bool):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+        self.bar = Bar(
+            TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), disable=not enabled,
+        )
+
+    def __enter__(self):
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.stop()
+
+    def stage(self, name: str, total: int):
+        task = self.bar.add_task(name, total=total)
+        return lambda: self.bar.advance(task)
+
+
+def report(summary, verb: str) -> None:
+    """Print the accuracy table and where the run lives; exit 1 (or 2) if cells failed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    rows = summary.tables.get("accuracy", [])
+    if rows:
+        table = Table(title=f"{summary.run_dir.name}: test accuracy (mean ± 95% CI over seeds)")
+        for column in ("learner", "n_train_per_task", "accuracy", "macro-F1", "runs"):
+            table.add_column(column, justify="left" if column == "learner" else "right", overflow="fold")
+        for row in rows:
+            fmt = lambda m, c: f"{m:.3f}" + ("" if c != c else f" ± {c:.3f}")  # noqa: E731  (c != c: NaN)
+            table.add_row(
+                row["learner"], str(row["n_train_per_task"]),
+                fmt(row["accuracy_mean"], row["accuracy_ci95"]), fmt(row["macro_f1_mean"], row["macro_f1_ci95"]),
+                str(row["n_runs"]),
+            )
+        console.print(table)
+    done = summary.n_cells - summary.n_skipped - len(summary.failures)
+    console.print(
+        f"{verb} {done} cells, {summary.n_skipped} already done or skipped, {len(summary.failures)} failed, "
+        f"in {summary.seconds:.1f} s -> {summary.run_dir}"
+    )
+    if summary.failures:
+        first = summary.failures[0]
+        typer.echo(f"Error: cell {first.cell.label} seed={first.cell.seed} n={first.cell.n_train_per_task} failed:", err=True)
+        typer.echo(first.error.rstrip(), err=True)
+        raise typer.Exit(2 if all(f.user_error for f in summary.failures) else 1)
+
+
+@app.command()
+def train(
+    config: Path = typer.Argument(..., help="YAML experiment config."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel jobs (default: the config's n_jobs)."),
+    force: bool = typer.Option(False, "--force", help="Refit cells that are already done."),
+    runs: Path = RUNS_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Fit every cell of a config's grid and write accuracy tables under runs/."""
+    from . import config as config_module
+    from .runner import train as run_train
+
+    with user_errors():
+        experiment = config_module.load(config)
+        with Progress(enabled=not quiet) as progress:
+            summary = run_train(experiment, runs, n_jobs=jobs, force=force, progress=progress)
+    report(summary, "fitted")
+
+
+@app.command("eval")
+def evaluate(
+    run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Evaluate the run of this config."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel jobs."),
+    runs: Path = RUNS_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Score a run's saved models on the test data again and rewrite its tables."""
+    from . import config as config_module
+    from .runner import evaluate as run_evaluate, newest_run
+
+    with user_errors():
+        if config is not None:
+            run_dir = runs / config_module.load(config).name
+        elif run_dir is None:
+            run_dir = newest_run(runs)
+        with Progress(enabled=not quiet) as progress:
+            summary = run_evaluate(run_dir, n_jobs=jobs, progress=progress)
+    report(summary, "evaluated")
+
+
+@app.command()
+def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
+    """Validate a config and print its grid without running it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import config as config_module
+
+    with user_errors():
+        experiment = config_module.load(config)
+    cells = experiment.cells()
+    console = Console()
+    console.print(
+        f"[bold]{experiment.name}[/]: dataset {experiment.dataset.name}, split {experiment.split.name}, "
+        f"featurizer {experiment.featurizer.name}"
+    )
+    table = Table(title=f"{len(cells)} cells")
+    for column in ("learner", "n_train_per_task", "seeds"):
+        table.add_column(column)
+    labels = {}
+    for cell in cells:
+        labels.setdefault((cell.label, cell.n_train_per_task), []).append(str(cell.seed))
+    for (label, n), seeds in labels.items():
+        table.add_row(label, str(n), ",".join(seeds))
+    console.print(table)
+
+
+@app.command("list")
+def list_components():
+    """List every dataset, task split, featurizer and learner with its parameters."""
+    from rich.console import Console
+
+    from . import config as config_module
+    from .registry import DATASETS, FEATURIZERS, LEARNERS, SPLITS, summary
+
+    console = Console()
+    for registry in (DATASETS, SPLITS, FEATURIZERS, LEARNERS):
+        console.print(f"[bold]{registry.kind}s[/]")
+        for name, cls in registry.items():
+            console.print(f"  [cyan]{name}[/]: {summary(cls)}", highlight=False)
+            params = config_module.parameters_of(cls)
+            if params:
+                text = ", ".join(f"{k}={v!r}" for k, v in params.items())
+                console.print(f"      {text}", highlight=False, style="dim")
+
+
+@data_app.command("import")
+def data_import(
+    archive: Path = typer.Argument(..., help="The official 20news-bydate.tar.gz."),
+    data_home: Optional[Path] = typer.Option(None, "--data-home", help="scikit-learn data home (default: $SCIKIT_LEARN_DATA or ~/scikit_learn_data)."),
+):
+    """Install a local copy of 20 Newsgroups so fetch_20newsgroups works offline."""
+    from .data.newsgroups import import_archive
+
+    with user_errors():
+        path = import_archive(archive, None if data_home is None else str(data_home))
+    typer.echo(f"wrote {path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The objects that flow from a dataset to a learner: corpora and tasks."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part (train or test) of a corpus.
+
+    ``data`` is a list of documents, or a feature matrix with one row per
+    sample; ``labels`` their class labels; ``tasks`` an optional task name
+    per sample (datasets that define their own tasks).
+    """
+
+    data: object
+    labels: np.ndarray
+    tasks: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def rows(self, index: np.ndarray):
+        """The samples at ``index``: a list of documents or a matrix."""
+        if isinstance(self.data, list):
+            return [self.data[i] for i in index]
+        return self.data[index]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A labelled dataset with a train and a test part."""
+
+    name: str
+    train: Part
+    test: Part
+
+    @property
+    def is_text(self) -> bool:
+        return isinstance(self.train.data, list)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One classification task: indices into a corpus's train and test parts."""
+
+    name: str
+    train_index: np.ndarray
+    train_labels: np.ndarray
+    test_index: np.ndarray
+    test_labels: np.ndarray
+
+    @property
+    def n_train(self) -> int:
+        return len(self.train_index)
+
+
+def stable_hash(text: str) -> int:
+    """A hash of ``text`` that is the same on every machine and run."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def allocate(n: int, class_sizes: np.ndarray) -> np.ndarray:
+    """Split ``n`` draws among classes in proportion to their sizes.
+
+    Every class gets at least one draw when ``n`` allows it; the rest is
+    shared by largest remainder, and no class gets more than it has.
+    """
+    sizes = np.asarray(class_sizes, dtype=int)
+    if n >= sizes.sum():
+        return sizes.copy()
+    counts = np.zeros_like(sizes)
+    if n >= len(sizes):
+        counts[:] = 1
+    remaining = n - counts.sum()
+    while remaining > 0:
+        room = sizes - counts
+        quota = remaining * room / room.sum()
+        step = np.minimum(np.floor(quota).astype(int), room)
+        if step.sum() == 0:  # hand out the last few by largest remainder
+            order = np.lexsort((np.arange(len(sizes)), -(quota - step)))
+            step[order[:remaining]] = 1
+            step = np.minimum(step, room)
+        counts += step
+        remaining = n - counts.sum()
+    return counts
+
+
+def subsample(task: Task, n_train: int | str, seed: int) -> Task:
+    """A seeded, stratified subsample of ``n_train`` training samples of ``task``.
+
+    ``"all"`` (or a size at least the task's pool) keeps every sample. The
+    draw depends only on ``seed`` and the task's name, and the samples for a
+    smaller size are a subset of those for a larger one (learning curves are
+    paired).
+    """
+    if n_train == "all" or n_train >= task.n_train:
+        return task
+    rng = np.random.default_rng([seed, stable_hash(task.name)])
+    classes, inverse = np.unique(task.train_labels, return_inverse=True)
+    members = [rng.permutation(np.flatnonzero(inverse == c)) for c in range(len(classes))]
+    counts = allocate(n_train, np.array([len(m) for m in members]))
+    chosen = np.sort(np.concatenate([m[:k] for m, k in zip(members, counts)]))
+    return replace(
+        task,
+        train_index=task.train_index[chosen],
+        train_labels=task.train_labels[chosen],
+    )

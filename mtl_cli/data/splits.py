@@ -1,0 +1,124 @@
+"""Task splits: how a corpus becomes a list of related tasks.
+
+Each split returns every task with its full training pool; the runner then
+draws ``n_train_per_task`` training samples per task (``base.subsample``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DataError
+from ..registry import SPLITS
+from .base import Corpus, Task, stable_hash
+from .newsgroups import HIERARCHY
+
+
+def rows_of(labels: np.ndarray, classes) -> np.ndarray:
+    return np.flatnonzero(np.isin(labels, list(classes)))
+
+
+@SPLITS.register("single")
+class Single:
+    """All classes of the corpus as one multi-class task (e.g. the 20-way problem)."""
+
+    def tasks(self, corpus: Corpus) -> list[Task]:
+        train, test = corpus.train, corpus.test
+        return [Task("all", np.arange(len(train)), train.labels, np.arange(len(test)), test.labels)]
+
+
+@SPLITS.register("hierarchy-pairs")
+class HierarchyPairs:
+    """Binary tasks from the 20 Newsgroups hierarchy: one newsgroup of group A vs one of group B.
+
+    For ``groups: [comp, rec]`` there is one task per (comp.*, rec.*) pair of
+    newsgroups (5 x 4 = 20 tasks); label 1 always means "group A", so the
+    tasks are related. Each task's test set is every test post of its two
+    newsgroups. Groups: comp, rec, sci, talk.politics, religion, misc.
+    """
+
+    def __init__(self, groups=("comp", "rec")):
+        self.groups = groups
+
+    def check(self) -> None:
+        groups = list(self.groups)
+        if len(groups) != 2 or groups[0] == groups[1]:
+            raise ValueError(f"'groups' must name two different groups, got {groups}")
+        for group in groups:
+            if group not in HIERARCHY:
+                raise ValueError(f"'groups' has unknown group '{group}', expected one of {sorted(HIERARCHY)}")
+
+    def tasks(self, corpus: Corpus) -> list[Task]:
+        first, second = (HIERARCHY[g] for g in self.groups)
+        known = set(corpus.train.labels)
+        missing = [n for n in first + second if n not in known]
+        if missing:
+            raise DataError(
+                f"split hierarchy-pairs needs the 20 Newsgroups labels; {corpus.name} lacks {missing[:3]}"
+            )
+        tasks = []
+        for a in first:
+            for b in second:
+                index = {part: rows_of(getattr(corpus, part).labels, (a, b)) for part in ("train", "test")}
+                tasks.append(
+                    Task(
+                        f"{a} vs {b}",
+                        index["train"],
+                        (corpus.train.labels[index["train"]] == a).astype(int),
+                        index["test"],
+                        (corpus.test.labels[index["test"]] == a).astype(int),
+                    )
+                )
+        return tasks
+
+
+@SPLITS.register("one-vs-rest")
+class OneVsRest:
+    """One binary task per class: the class (label 1) vs a seeded, balanced sample of the rest.
+
+    Negatives are drawn once (by ``seed``), as many as the class has, in both
+    the train and the test part, so chance accuracy is 50%.
+    """
+
+    def __init__(self, seed=0):
+        self.seed = seed
+
+    def tasks(self, corpus: Corpus) -> list[Task]:
+        tasks = []
+        for cls in np.unique(corpus.train.labels):
+            index, labels = {}, {}
+            for part in ("train", "test"):
+                y = getattr(corpus, part).labels
+                positives = np.flatnonzero(y == cls)
+                rest = np.flatnonzero(y != cls)
+                rng = np.random.default_rng([self.seed, stable_hash(f"{cls}/{part}")])
+                negatives = rng.choice(rest, size=min(len(positives), len(rest)), replace=False)
+                index[part] = np.sort(np.concatenate([positives, negatives]))
+                labels[part] = (y[index[part]] == cls).astype(int)
+            tasks.append(Task(str(cls), index["train"], labels["train"], index["test"], labels["test"]))
+        return tasks
+
+
+@SPLITS.register("by-column")
+class ByColumn:
+    """The tasks named by the dataset's task column (a ``task`` column in a files dataset)."""
+
+    def tasks(self, corpus: Corpus) -> list[Task]:
+        if corpus.train.tasks is None:
+            raise DataError(f"split by-column needs a task column; {corpus.name} has none")
+        tasks = []
+        for name in sorted(set(corpus.train.tasks)):
+            train_index = np.flatnonzero(corpus.train.tasks == name)
+            test_index = np.flatnonzero(corpus.test.tasks == name)
+            if len(test_index) == 0:
+                raise DataError(f"{corpus.name}: task '{name}' has no test samples")
+            tasks.append(
+                Task(
+                    str(name),
+                    train_index,
+                    corpus.train.labels[train_index],
+                    test_index,
+                    corpus.test.labels[test_index],
+                )
+            )
+        return tasks

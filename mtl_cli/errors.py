@@ -1,0 +1,33 @@
+"""User-facing errors.
+
+The library raises these for problems the user can fix (a bad config, missing
+data, a bad argument). The CLI prints them as one line and exits with code 2;
+any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+class ConfigError(UserError):
+    """The experiment config is invalid."""
+
+
+class DataError(UserError):
+    """A dataset is missing or malformed."""
+
+
+def did_you_mean(given: str, allowed) -> str:
+    """Return ' (did you mean 'x'?)' for the closest allowed name, or ''."""
+    close = difflib.get_close_matches(str(given), [str(a) for a in allowed], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def one_of(allowed) -> str:
+    """Format a set of allowed names as '{a, b, c}'."""
+    return "{" + ", ".join(sorted(str(a) for a in allowed)) + "}"

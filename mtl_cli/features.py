@@ -1,0 +1,189 @@
+"""Featurizers, and turning a (dataset, split, seed, size) into task matrices.
+
+A featurizer is fitted on the training samples of one grid point only (never
+on test samples) and its output is cached on disk with joblib.Memory, so a
+grid of many learners featurizes once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .registry import FEATURIZERS, init_parameters
+
+
+class Featurizer:
+    """Base: builds an unfitted scikit-learn transformer from config parameters."""
+
+    @classmethod
+    def parameters(cls) -> dict:
+        return {}
+
+    @classmethod
+    def build(cls, params: dict, seed: int):
+        raise NotImplementedError
+
+
+NOT_FROM_YAML = ("input", "dtype", "tokenizer", "preprocessor")
+
+
+def yaml_parameters(cls) -> dict:
+    """The parameters of a scikit-learn vectorizer that a YAML config can set."""
+    return {k: v for k, v in init_parameters(cls).items() if k not in NOT_FROM_YAML}
+
+
+def as_sklearn(params: dict) -> dict:
+    """YAML lists to tuples (scikit-learn wants ``ngram_range=(1, 2)``)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+@FEATURIZERS.register("tfidf")
+class Tfidf(Featurizer):
+    """TF-IDF weighted word counts (scikit-learn TfidfVectorizer; its parameters pass through)."""
+
+    @classmethod
+    def parameters(cls):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return yaml_parameters(TfidfVectorizer)
+
+    @classmethod
+    def build(cls, params, seed):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(**as_sklearn(params))
+
+
+@FEATURIZERS.register("count")
+class Count(Featurizer):
+    """Raw word counts (scikit-learn CountVectorizer; its parameters pass through)."""
+
+    @classmethod
+    def parameters(cls):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        return yaml_parameters(CountVectorizer)
+
+    @classmethod
+    def build(cls, params, seed):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        return CountVectorizer(**as_sklearn(params))
+
+
+TFIDF_WEIGHTING = ("norm", "use_idf", "smooth_idf", "sublinear_tf")
+
+
+@FEATURIZERS.register("hashing")
+class Hashing(Featurizer):
+    """Hashed word counts with TF-IDF weighting: no vocabulary to store (HashingVectorizer + TfidfTransformer)."""
+
+    @classmethod
+    def parameters(cls):
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+        hashing = yaml_parameters(HashingVectorizer)
+        hashing.update(norm="l2", alternate_sign=False)
+        return hashing | {k: init_parameters(TfidfTransformer)[k] for k in TFIDF_WEIGHTING}
+
+    @classmethod
+    def build(cls, params, seed):
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+        from sklearn.pipeline import make_pipeline
+
+        params = as_sklearn(params)
+        weighting = {k: params.pop(k) for k in TFIDF_WEIGHTING if k in params}
+        hashing = HashingVectorizer(**{"alternate_sign": False, **params, "norm": None})
+        return make_pipeline(hashing, TfidfTransformer(**weighting))
+
+
+@FEATURIZERS.register("lsa")
+class LSA(Featurizer):
+    """Latent semantic analysis: TF-IDF, then TruncatedSVD to n_components, then unit length."""
+
+    @classmethod
+    def parameters(cls):
+        return Tfidf.parameters() | {"n_components": 100, "n_iter": 5}
+
+    @classmethod
+    def build(cls, params, seed):
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import Normalizer
+
+        params = dict(params)
+        svd = TruncatedSVD(params.pop("n_components", 100), n_iter=params.pop("n_iter", 5), random_state=seed)
+        return make_pipeline(Tfidf.build(params, seed), svd, Normalizer(copy=False))
+
+
+@FEATURIZERS.register("none")
+class Identity(Featurizer):
+    """No featurization: for datasets that already give feature matrices (synthetic)."""
+
+    @classmethod
+    def build(cls, params, seed):
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer()
+
+
+@dataclass
+class TaskSet:
+    """The featurized tasks of one grid point, stacked.
+
+    Row i of ``X_train`` belongs to task ``task_names[task_train[i]]`` and
+    has label ``y_train[i]``; likewise for the test part.
+    """
+
+    task_names: list[str]
+    X_train: object
+    y_train: np.ndarray
+    task_train: np.ndarray
+    X_test: object
+    y_test: np.ndarray
+    task_test: np.ndarray
+    n_features: int
+    featurize_seconds: float
+
+
+def stack(tasks, index_attr: str, label_attr: str, matrix, position: dict):
+    """Stack the rows of every task, read from ``matrix`` via ``position`` (corpus index -> row)."""
+    rows = np.concatenate([[position[i] for i in getattr(t, index_attr)] for t in tasks]).astype(int)
+    labels = np.concatenate([getattr(t, label_attr) for t in tasks])
+    task_ids = np.concatenate([np.full(len(getattr(t, index_attr)), k) for k, t in enumerate(tasks)])
+    return matrix[rows], labels, task_ids
+
+
+def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSet:
+    """Fit the featurizer on the tasks' training samples and transform both parts.
+
+    Each distinct training and test sample is transformed once, then
+    gathered per task. Test samples never reach ``fit``.
+    """
+    start = time.perf_counter()
+    transformer = FEATURIZERS.get(featurizer).build(params, seed)
+    matrices, positions = {}, {}
+    for part, attr in (("train", "train_index"), ("test", "test_index")):
+        unique = np.unique(np.concatenate([getattr(t, attr) for t in tasks]))
+        samples = getattr(corpus, part).rows(unique)
+        matrices[part] = transformer.fit_transform(samples) if part == "train" else transformer.transform(samples)
+        if sp.issparse(matrices[part]):
+            matrices[part] = sp.csr_matrix(matrices[part])
+        positions[part] = {int(i): k for k, i in enumerate(unique)}
+    X_train, y_train, task_train = stack(tasks, "train_index", "train_labels", matrices["train"], positions["train"])
+    X_test, y_test, task_test = stack(tasks, "test_index", "test_labels", matrices["test"], positions["test"])
+    return TaskSet(
+        task_names=[t.name for t in tasks],
+        X_train=X_train,
+        y_train=y_train,
+        task_train=task_train,
+        X_test=X_test,
+        y_test=y_test,
+        task_test=task_test,
+        n_features=X_train.shape[1],
+        featurize_seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,145 @@
+"""Records and tables: per-task records in, accuracy tables out.
+
+A table row is one learner setting and training size: the mean over tasks
+of each run (seed), then the mean and 95% confidence interval (Student t)
+over runs. Tables are computed from the records alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+METRICS = ("accuracy", "macro_f1")
+TIMES = ("fit_seconds", "predict_seconds", "featurize_seconds")
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    if isinstance(data, str):
+        partial.write_text(data, encoding="utf-8")
+    else:
+        partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def mean_ci95(values) -> tuple[float, float]:
+    """Mean and half-width of its 95% Student-t confidence interval (NaN for one value)."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, math.nan
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+    return mean, float(half)
+
+
+def group(records, keys):
+    """Records grouped by the values of ``keys``, groups in order of first appearance."""
+    groups: dict[tuple, list] = {}
+    for record in records:
+        groups.setdefault(tuple(record[k] for k in keys), []).append(record)
+    return groups
+
+
+def summary_rows(records: list[dict]) -> list[dict]:
+    """One row per (learner, training size): mean over tasks per seed, then mean and CI over seeds."""
+    rows = []
+    for (label, n), members in group(records, ("learner", "n_train_per_task")).items():
+        runs = group(members, ("seed",))
+        row = {"learner": label, "n_train_per_task": n}
+        for metric in METRICS:
+            per_run = [np.mean([r[metric] for r in run]) for run in runs.values()]
+            row[f"{metric}_mean"], row[f"{metric}_ci95"] = mean_ci95(per_run)
+        row["n_runs"] = len(runs)
+        row["n_tasks"] = len({r["task"] for r in members})
+        rows.append(row)
+    return rows
+
+
+def per_task_rows(records: list[dict]) -> list[dict]:
+    """One row per (learner, training size, task): mean and CI over seeds."""
+    rows = []
+    for (label, n, task), members in group(records, ("learner", "n_train_per_task", "task")).items():
+        row = {"learner": label, "n_train_per_task": n, "task": task}
+        for metric in METRICS:
+            row[f"{metric}_mean"], row[f"{metric}_ci95"] = mean_ci95([r[metric] for r in members])
+        row["n_runs"] = len(members)
+        rows.append(row)
+    return rows
+
+
+def timing_rows(records: list[dict]) -> list[dict]:
+    """Seconds per run (one fit of a learner on all tasks), mean over seeds."""
+    rows = []
+    for (label, n), members in group(records, ("learner", "n_train_per_task")).items():
+        runs = [run[0] for run in group(members, ("seed",)).values()]
+        row = {"learner": label, "n_train_per_task": n}
+        for key in TIMES:
+            row[f"{key}_mean"] = float(np.mean([r[key] for r in runs]))
+        row["n_runs"] = len(runs)
+        rows.append(row)
+    return rows
+
+
+def clean(value):
+    """NaN -> None, for JSON and empty CSV cells."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def to_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if clean(v) is None else (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def to_markdown(rows: list[dict], title: str) -> str:
+    """A Markdown table; metrics shown as ``mean ± ci95``."""
+    if not rows:
+        return f"# {title}\n\nNo results.\n"
+    columns = [k for k in rows[0] if not k.endswith("_ci95")]
+    header = [c.removesuffix("_mean") for c in columns]
+
+    def cell(row, column):
+        value = row[column]
+        if column.endswith("_mean"):
+            ci = row.get(column.removesuffix("_mean") + "_ci95", math.nan)
+            unit = 3 if column.startswith(("accuracy", "macro_f1")) else 2
+            ci_text = "" if ci is None or math.isnan(ci) else f" ± {ci:.{unit}f}"
+            return f"{value:.{unit}f}{ci_text}"
+        return str(value)
+
+    lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(row, c) for c in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(run_dir: Path, records: list[dict], title: str) -> dict[str, list[dict]]:
+    """Write results.jsonl and every table of a run; returns the tables."""
+    run_dir = Path(run_dir)
+    write_atomic(run_dir / "results.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    tables = {
+        "accuracy": summary_rows(records),
+        "accuracy_per_task": per_task_rows(records),
+        "timing": timing_rows(records),
+    }
+    for name, rows in tables.items():
+        write_atomic(run_dir / f"{name}.csv", to_csv(rows))
+        write_atomic(run_dir / f"{name}.md", to_markdown(rows, f"{title}: {name.replace('_', ' ')}"))
+    write_atomic(
+        run_dir / "accuracy.json",
+        json.dumps([{k: clean(v) for k, v in row.items()} for row in tables["accuracy"]], indent=2) + "\n",
+    )
+    return tables
