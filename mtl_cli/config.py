@@ -194,17 +194,27 @@ def training_sizes(value, key: str) -> list:
     return values
 
 
-def pydantic_message(error: ValidationError) -> str:
+EXPECTED = {
+    "seeds": "expected an integer or a list of integers",
+    "backend": "expected 'loky', 'dask', or a mapping {name: dask, address: tcp://HOST:PORT}",
+    "n_jobs": "expected an integer: the number of parallel jobs (-1: all cores)",
+}
+
+
+def pydantic_message(error: ValidationError, raw: dict) -> str:
+    """One line for the first schema error: the key, what was expected and what was given."""
     first = error.errors()[0]
-    loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in first["loc"]).replace(".[", "[")
-    # a union of types reports each branch; name the key once
-    loc = loc.split(".int")[0].split(".list")[0].split(".BackendSchema")[0].split(".literal")[0]
+    loc = first["loc"]
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     if first["type"] == "extra_forbidden":
         allowed = list(ExperimentSchema.model_fields)
-        return f"{loc}: unknown key, expected one of {one_of(allowed)}{did_you_mean(loc, allowed)}"
+        return f"{key}: unknown key, expected one of {one_of(allowed)}{did_you_mean(key, allowed)}"
     if first["type"] == "missing":
-        return f"{loc}: required key is missing"
-    return f"{loc}: {first['msg']}, got {first.get('input')!r}"
+        return f"{key}: required key is missing"
+    top = str(loc[0])
+    if top in EXPECTED:
+        return f"{top}: {EXPECTED[top]}, got {raw.get(top)!r}"
+    return f"{key}: {first['msg']}, got {first.get('input')!r}"
 
 
 def from_dict(raw: Any, source: str = "<config>", base_dir: Path | None = None) -> Experiment:
@@ -221,7 +231,7 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
     try:
         schema = ExperimentSchema.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(exc)) from None
+        raise ConfigError(pydantic_message(exc, raw)) from None
 
     dataset = component(schema.dataset, DATASETS, "dataset")
     if base_dir is not None and isinstance(dataset.params.get("path"), str):

@@ -67,26 +67,22 @@ def stable_hash(text: str) -> int:
 def allocate(n: int, class_sizes: np.ndarray) -> np.ndarray:
     """Split ``n`` draws among classes in proportion to their sizes.
 
-    Every class gets at least one draw when ``n`` allows it; the rest is
-    shared by largest remainder, and no class gets more than it has.
+    Rounds the proportional shares by largest remainder; every class gets at
+    least one draw when ``n`` allows it, and none more than it has.
     """
     sizes = np.asarray(class_sizes, dtype=int)
     if n >= sizes.sum():
         return sizes.copy()
-    counts = np.zeros_like(sizes)
-    if n >= len(sizes):
-        counts[:] = 1
-    remaining = n - counts.sum()
-    while remaining > 0:
-        room = sizes - counts
-        quota = remaining * room / room.sum()
-        step = np.minimum(np.floor(quota).astype(int), room)
-        if step.sum() == 0:  # hand out the last few by largest remainder
-            order = np.lexsort((np.arange(len(sizes)), -(quota - step)))
-            step[order[:remaining]] = 1
-            step = np.minimum(step, room)
-        counts += step
-        remaining = n - counts.sum()
+    target = n * sizes / sizes.sum()
+    counts = np.minimum(np.floor(target).astype(int), sizes)
+    floor = 1 if n >= len(sizes) else 0
+    counts = np.maximum(counts, floor)
+    while counts.sum() > n:  # the minimum of one took draws from the others
+        surplus = np.where(counts > floor, counts - target, -np.inf)
+        counts[np.argmax(surplus)] -= 1
+    while counts.sum() < n:
+        deficit = np.where(counts < sizes, target - counts, -np.inf)
+        counts[np.argmax(deficit)] += 1
     return counts
 
 

@@ -49,7 +49,7 @@ def stratified_test_mask(strata: np.ndarray, test_size: float, seed: int) -> np.
     for stratum in np.unique(strata):
         members = np.flatnonzero(strata == stratum)
         rng = np.random.default_rng([seed, stable_hash(str(stratum))])
-        n_test = min(int(round(test_size * len(members))), len(members) - 1)
+        n_test = min(int(np.floor(test_size * len(members) + 0.5)), len(members) - 1)
         mask[rng.permutation(members)[:n_test]] = True
     return mask
 

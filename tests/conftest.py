@@ -1,0 +1,67 @@
+"""Shared fixtures. Tests never download: 20 Newsgroups comes from ../shared/data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mtl_cli.data.newsgroups import CACHE_NAME, import_archive
+
+REPO = Path(__file__).resolve().parents[1]
+ARCHIVE = REPO.parent / "shared" / "data" / "20news-bydate.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def newsgroups_home() -> Path:
+    """A scikit-learn data home holding 20 Newsgroups, set as $SCIKIT_LEARN_DATA."""
+    home = os.environ.get("SCIKIT_LEARN_DATA")
+    if not (home and Path(home, CACHE_NAME).is_file()):
+        if not ARCHIVE.is_file():
+            pytest.skip(f"20 Newsgroups: no prepared data home and no archive at {ARCHIVE}")
+        home = str(REPO / ".cache" / "scikit_learn_data")
+        if not Path(home, CACHE_NAME).is_file():
+            Path(home).mkdir(parents=True, exist_ok=True)
+            import_archive(ARCHIVE, home)
+        os.environ["SCIKIT_LEARN_DATA"] = home
+    return Path(home)
+
+
+@pytest.fixture(scope="session")
+def newsgroups(newsgroups_home):
+    """The 20 Newsgroups corpus, headers kept."""
+    from mtl_cli.data.newsgroups import Newsgroups
+
+    return Newsgroups(download=False).load()
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+SYNTHETIC_CONFIG = """
+name: {name}
+dataset: {{name: synthetic, n_tasks: 4, n_features: 20, n_train: 60, n_test: 100, seed: 3}}
+split: {{name: by-column, n_train_per_task: [10, 30]}}
+featurizer: {{name: none}}
+learners:
+  - name: single-task
+    estimator: logistic
+    estimator_params: {{C: [0.1, 1.0]}}
+  - {{name: pooled, estimator: ridge}}
+seeds: [0, 1]
+n_jobs: {n_jobs}
+backend: {backend}
+"""
+
+
+@pytest.fixture
+def synthetic_config(tmp_path):
+    """Write a small synthetic experiment config; returns a factory."""
+
+    def make(name="syn", n_jobs=1, backend="loky"):
+        return write_config(tmp_path / f"{name}.yaml", SYNTHETIC_CONFIG.format(name=name, n_jobs=n_jobs, backend=backend))
+
+    return make
