@@ -24,8 +24,10 @@ class DataError(UserError):
 
 def did_you_mean(given: str, allowed) -> str:
     """Return ' (did you mean 'x'?)' for the closest allowed name, or ''."""
-    close = difflib.get_close_matches(str(given), [str(a) for a in allowed], n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    allowed = [str(a) for a in allowed]
+    by_case = {a.lower(): a for a in allowed}
+    close = difflib.get_close_matches(str(given).lower(), list(by_case), n=1)
+    return f" (did you mean '{by_case[close[0]]}'?)" if close else ""
 
 
 def one_of(allowed) -> str:

@@ -31,8 +31,8 @@ class MultiTaskClassifierMixin(ClassifierMixin):
         unknown = np.setdiff1d(tasks, self.tasks_)
         if len(unknown):
             raise ValueError(
-                f"{type(self).__name__} was fitted on tasks {list(self.tasks_)}; "
-                f"got unknown task ids {list(unknown[:5])}"
+                f"{type(self).__name__} was fitted on tasks {self.tasks_.tolist()}; "
+                f"got unknown task ids {unknown[:5].tolist()}"
             )
         return tasks
 
