@@ -83,9 +83,12 @@ def report(summary, verb: str) -> None:
     )
     if summary.failures:
         first = summary.failures[0]
+        if all(f.user_error for f in summary.failures):
+            typer.echo(f"Error: {first.error}", err=True)
+            raise typer.Exit(2)
         typer.echo(f"Error: cell {first.cell.label} seed={first.cell.seed} n={first.cell.n_train_per_task} failed:", err=True)
         typer.echo(first.error.rstrip(), err=True)
-        raise typer.Exit(2 if all(f.user_error for f in summary.failures) else 1)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -58,6 +58,8 @@ class Newsgroups:
         Download the corpus when it is not in the data home.
     """
 
+    disk_cache = True  # the runner keeps a fast-loading copy
+
     def __init__(self, remove=(), data_home=None, download=True):
         self.remove = remove
         self.data_home = data_home

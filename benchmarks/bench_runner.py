@@ -1,0 +1,55 @@
+"""Runner benchmark on the quickstart grid: wall time, featurization and fit time, 2 jobs vs 1.
+
+Each measurement starts from an empty run directory and an empty feature
+cache, so it includes loading the corpus, featurizing and fitting.
+
+    python benchmarks/bench_runner.py [--config configs/quickstart.yaml] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+from mtl_cli import config as config_module
+from mtl_cli.runner import train
+
+
+def measure(experiment, n_jobs: int) -> dict:
+    with tempfile.TemporaryDirectory() as runs:
+        summary = train(experiment, Path(runs), n_jobs=n_jobs)
+        records = [json.loads(line) for line in open(summary.run_dir / "results.jsonl")]
+    cells = {r["cell"]: r for r in records}.values()
+    featurized = {(r["seed"], r["n_train_per_task"]): r["featurize_seconds"] for r in records}
+    return {
+        "wall_seconds": summary.seconds,
+        "featurize_seconds": sum(featurized.values()),
+        "fit_seconds": sum(r["fit_seconds"] for r in cells),
+        "cells": len(cells),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="configs/quickstart.yaml")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    experiment = config_module.load(args.config)
+    results = {jobs: [measure(experiment, jobs) for _ in range(args.repeats)] for jobs in (1, 2)}
+
+    def median(jobs, key):
+        return statistics.median(r[key] for r in results[jobs])
+
+    print(f"{args.config}: {results[1][0]['cells']} cells, median of {args.repeats} runs, cold cache\n")
+    print("| jobs | wall s | featurize s (sum) | fit s (sum) |")
+    print("|---|---|---|---|")
+    for jobs in (1, 2):
+        print(f"| {jobs} | {median(jobs, 'wall_seconds'):.1f} | {median(jobs, 'featurize_seconds'):.1f} | {median(jobs, 'fit_seconds'):.1f} |")
+    print(f"\nspeedup of 2 jobs over 1: {median(1, 'wall_seconds') / median(2, 'wall_seconds'):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
