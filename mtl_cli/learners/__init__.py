@@ -1,5 +1,6 @@
 """Learners: scikit-learn-style estimators over stacked tasks, ``fit(X, y, tasks)``."""
 
+from .shared_w import MultiTaskLinearClassifier
 from .single_task import PooledClassifier, SingleTaskClassifier
 
-__all__ = ["PooledClassifier", "SingleTaskClassifier"]
+__all__ = ["MultiTaskLinearClassifier", "PooledClassifier", "SingleTaskClassifier"]

@@ -19,10 +19,11 @@ class MultiTaskClassifierMixin(ClassifierMixin):
     scikit-learn's ``groups``).
     """
 
-    def score(self, X, y, tasks):
-        """Mean over tasks of each task's accuracy."""
+    def score(self, X, y, tasks=None):
+        """Mean over tasks of each task's accuracy (plain accuracy when ``tasks`` is None)."""
         y_pred = self.predict(X, tasks)
-        return float(np.mean(list(per_task_accuracy(np.asarray(y), y_pred, np.asarray(tasks)).values())))
+        tasks = np.zeros(len(y_pred), dtype=int) if tasks is None else np.asarray(tasks)
+        return float(np.mean(list(per_task_accuracy(np.asarray(y), y_pred, tasks).values())))
 
     def check_tasks(self, tasks) -> np.ndarray:
         """Validate predict-time task ids against those seen in fit."""

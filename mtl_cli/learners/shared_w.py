@@ -1,0 +1,234 @@
+"""Shared-W multitask linear classifiers: one weight column per task, coupled by a penalty."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..optim.datafits import LOSSES, StackedTasks
+from ..optim.penalties import PENALTIES, make_penalty
+from ..optim.solvers import fista, lbfgs
+from ..registry import LEARNERS
+from .base import BaseMultiTaskClassifier
+
+SOLVER_NAMES = ("auto", "lbfgs", "fista", "pgd")
+
+
+def as_tasks(tasks, n_samples: int) -> np.ndarray:
+    """Task ids as an array; None means one task holding every sample."""
+    if tasks is None:
+        return np.zeros(n_samples, dtype=int)
+    tasks = np.asarray(tasks)
+    if tasks.ndim != 1 or len(tasks) != n_samples:
+        raise ValueError(f"'tasks' must be a 1-d array with one task id per sample ({n_samples}); got shape {tasks.shape}")
+    return tasks
+
+
+@LEARNERS.register("shared-w")
+class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
+    """Multitask linear classifier: one weight vector per task, coupled by a penalty on W.
+
+    With labels mapped to y in {-1, +1}, per-task intercepts b_t that are
+    not penalized, and n_t the number of samples of task t, it minimizes
+
+        F(W, b) = sum_t (1/n_t) sum_{i in t} loss(y_i (w_t . x_i + b_t)) + Omega(W)
+
+        logistic: log(1 + exp(-z));  squared_hinge: max(0, 1 - z)^2;  squared: (1 - z)^2
+        none:  Omega = (l2/2) sum_t ||w_t||^2                                   (independent ridge models)
+        mean:  Omega = (l2/2) sum_t ||w_t||^2 + (alpha/2) sum_t ||w_t - w_bar||^2,  w_bar = mean_t w_t
+        l21:   Omega = alpha sum_j ||W_j||_2 + (l2/2) ||W||_F^2,  W_j the row of feature j across tasks
+        trace: Omega = alpha ||W||_* + (l2/2) ||W||_F^2
+        graph: Omega = (l2/2) ||W||_F^2 + (alpha/2) sum_{(s,t) in E} ||w_s - w_t||^2
+
+    A task with more than two classes is handled one-vs-rest: each (task,
+    class) pair is a column of W (a "task" in the formula).
+
+    Parameters
+    ----------
+    loss : {"logistic", "squared_hinge", "squared"}
+    penalty : {"none", "mean", "l21", "trace", "graph"}
+    alpha : float
+        Coupling strength.
+    l2 : float
+        Ridge strength.
+    task_graph : list of [s, t] or [s, t, weight], or "complete"
+        Edges between task ids, for ``penalty="graph"``.
+    solver : {"auto", "lbfgs", "fista", "pgd"}
+        "auto" is L-BFGS for the smooth penalties (none, mean, graph) and
+        FISTA for l21 and trace; "pgd" is proximal gradient without momentum.
+    tol : float
+        Stop when the max-abs of the (proximal) gradient is below ``tol``.
+    max_iter : int
+    warm_start : bool
+        Start from the previous ``coef_`` when the shapes match.
+    random_state : int or None
+        Unused (the solvers are deterministic); kept for the runner's seeding.
+
+    Attributes
+    ----------
+    coef_ : (n_columns, n_features) ndarray
+    intercept_ : (n_columns,) ndarray
+    tasks_ : task ids seen in fit; ``classes_`` the classes of each task;
+    column_task_ : (n_columns,) index into ``tasks_`` of each column
+    n_iter_, objective_, stop_crit_ : solver figures
+    """
+
+    def __init__(
+        self,
+        loss="logistic",
+        penalty="mean",
+        alpha=1.0,
+        l2=0.01,
+        task_graph=None,
+        solver="auto",
+        tol=1e-6,
+        max_iter=2000,
+        warm_start=False,
+        random_state=None,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l2 = l2
+        self.task_graph = task_graph
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def check(self) -> None:
+        """Validate the parameters; ValueError names the parameter, what is allowed and what was given."""
+        name = type(self).__name__
+        for param, allowed in (("loss", tuple(LOSSES)), ("penalty", PENALTIES), ("solver", SOLVER_NAMES)):
+            value = getattr(self, param)
+            if value not in allowed:
+                raise ValueError(f"The '{param}' parameter of {name} must be one of {set(allowed)}. Got {value!r} instead.")
+        for param in ("alpha", "l2", "tol"):
+            value = getattr(self, param)
+            if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"The '{param}' parameter of {name} must be a float >= 0. Got {value!r} instead.")
+        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
+            raise ValueError(f"The 'max_iter' parameter of {name} must be an int >= 1. Got {self.max_iter!r} instead.")
+        if self.penalty == "graph" and self.task_graph is None:
+            raise ValueError(f"The 'task_graph' parameter of {name} is required with penalty='graph'.")
+        if self.penalty in ("l21", "trace") and self.solver == "lbfgs":
+            raise ValueError(f"solver='lbfgs' needs a smooth penalty (none, mean, graph); got penalty={self.penalty!r}.")
+
+    def columns(self, y, tasks):
+        """One column per binary task and per class of a multi-class task: (task index, positive class)."""
+        self.tasks_ = np.unique(tasks)
+        self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
+        column_task, positive = [], []
+        for k, classes in enumerate(self.classes_):
+            for cls in classes[-1:] if len(classes) <= 2 else classes:
+                column_task.append(k)
+                positive.append(cls)
+        return np.array(column_task), positive
+
+    def task_graph_edges(self):
+        if isinstance(self.task_graph, str) and self.task_graph == "complete":
+            T = len(self.tasks_)
+            return [(s, t) for s in range(T) for t in range(s + 1, T)]
+        position = {t: k for k, t in enumerate(self.tasks_.tolist())}
+        edges = []
+        for edge in self.task_graph:
+            s, t = edge[0], edge[1]
+            if s not in position or t not in position:
+                raise ValueError(f"task_graph edge {list(edge)} names a task not seen in fit ({self.tasks_.tolist()})")
+            edges.append((position[s], position[t], *edge[2:]))
+        if any(len(self.classes_[k]) > 2 for k in range(len(self.tasks_))):
+            raise ValueError("penalty='graph' needs binary tasks (one column per task)")
+        return edges
+
+    def fit(self, X, y, tasks=None):
+        """Fit W and b on the stacked samples of all tasks; ``tasks`` holds each sample's task id."""
+        self.check()
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        check_classification_targets(y)
+        tasks = as_tasks(tasks, X.shape[0])
+        column_task, positive = self.columns(y, tasks)
+        rows, cols, signs = [], [], []
+        task_index = np.searchsorted(self.tasks_, tasks)
+        for c, (k, cls) in enumerate(zip(column_task, positive)):
+            members = np.flatnonzero(task_index == k)
+            rows.append(members)
+            cols.append(np.full(len(members), c))
+            signs.append(np.where(y[members] == cls, 1.0, -1.0))
+        rows = np.concatenate(rows)
+        n_columns = len(column_task)
+        data = StackedTasks.build(X[rows], np.concatenate(signs), np.concatenate(cols), n_columns)
+        edges = self.task_graph_edges() if self.penalty == "graph" else None
+        self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)
+        self.loss_ = LOSSES[self.loss]
+        W0, b0 = np.zeros((n_columns, X.shape[1])), np.zeros(n_columns)
+        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == W0.shape:
+            W0, b0 = self.coef_.copy(), self.intercept_.copy()
+        result = self.solve(data, W0, b0)
+        self.coef_, self.intercept_ = result.W, result.b
+        self.column_task_ = column_task
+        self.column_class_ = positive
+        self.n_iter_, self.objective_, self.stop_crit_ = result.n_iter, result.objective, result.stop_crit
+        self.objective_history_ = result.history
+        return self
+
+    def solve(self, data, W0, b0):
+        """Run the chosen solver. "auto" runs L-BFGS on smooth penalties and, if a strong
+        coupling leaves it short of ``tol`` (ill-conditioning), finishes with FISTA, whose
+        exact prox handles any coupling strength."""
+        args = (data, self.loss_, self.penalty_)
+        if self.solver in ("fista", "pgd") or not self.penalty_.smooth:
+            return fista(*args, W0, b0, self.tol, self.max_iter, accelerate=self.solver != "pgd")
+        result = lbfgs(*args, W0, b0, self.tol, self.max_iter)
+        if self.solver == "auto" and result.stop_crit > self.tol:
+            polished = fista(*args, result.W, result.b, self.tol, self.max_iter)
+            polished.n_iter += result.n_iter
+            polished.history = result.history + polished.history
+            return polished
+        return result
+
+    def decision_function(self, X, tasks=None):
+        """Scores w_c . x + b_c of each sample for its task's columns.
+
+        Shape (n,) when every task is binary; else (n, max classes), padded
+        with -inf for tasks with fewer classes.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
+        tasks = self.check_tasks(as_tasks(tasks, X.shape[0]))
+        scores = X @ self.coef_.T + self.intercept_
+        scores = np.asarray(scores.toarray() if sp.issparse(scores) else scores)
+        task_index = np.searchsorted(self.tasks_, tasks)
+        width = max(len(c) if len(c) > 2 else 1 for c in self.classes_)
+        out = np.full((X.shape[0], width), -np.inf)
+        for k in np.unique(task_index):
+            columns = np.flatnonzero(self.column_task_ == k)
+            rows = task_index == k
+            out[np.ix_(rows, np.arange(len(columns)))] = scores[np.ix_(rows, columns)]
+        return out[:, 0] if width == 1 else out
+
+    def predict(self, X, tasks=None):
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64) if hasattr(self, "coef_") else X
+        tasks = as_tasks(tasks, X.shape[0])
+        scores = self.decision_function(X, tasks)
+        task_index = np.searchsorted(self.tasks_, tasks)
+        predictions = np.empty(X.shape[0], dtype=object)
+        for k in np.unique(task_index):
+            rows, classes = task_index == k, self.classes_[k]
+            if len(classes) == 1:
+                predictions[rows] = classes[0]
+            elif len(classes) == 2:
+                s = scores[rows] if scores.ndim == 1 else scores[rows, 0]
+                predictions[rows] = np.where(s > 0, classes[1], classes[0])
+            else:
+                predictions[rows] = classes[np.argmax(scores[rows, : len(classes)], axis=1)]
+        return np.array(predictions.tolist())

@@ -1,0 +1,1 @@
+"""Optimization for shared-W multitask learning: datafits, penalties, solvers."""

@@ -1,0 +1,233 @@
+"""The shared-W solvers against independent reference optima and their limiting cases."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mtl_cli.learners import MultiTaskLinearClassifier
+
+LOSS_VALUES = {
+    "logistic": lambda z: np.logaddexp(0, -z),
+    "squared_hinge": lambda z: np.maximum(0, 1 - z) ** 2,
+    "squared": lambda z: (1 - z) ** 2,
+}
+
+
+def make_problem(T=3, d=8, n_per_task=25, sparse=False, seed=0, n_classes=2):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((T * n_per_task, d))
+    if sparse:
+        X = sp.csr_matrix(X * (rng.random(X.shape) < 0.4))
+    tasks = np.repeat(np.arange(T), n_per_task)
+    W = rng.standard_normal((T, d)) + rng.standard_normal(d)
+    scores = (X @ W.T)[np.arange(len(tasks)), tasks] + 0.5 * rng.standard_normal(len(tasks))
+    if n_classes == 2:
+        y = (scores > 0).astype(int)
+    else:
+        y = np.digitize(scores, np.quantile(scores, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return X, y, tasks
+
+
+def reference_objective(W, b, X, y, tasks, loss, penalty, alpha, l2, edges=()):
+    """F(W, b) written out plainly, one task at a time (binary tasks, labels {0, 1})."""
+    X = X.toarray() if sp.issparse(X) else X
+    total = 0.0
+    for t in range(W.shape[0]):
+        rows = tasks == t
+        z = (2 * y[rows] - 1) * (X[rows] @ W[t] + b[t])
+        total += LOSS_VALUES[loss](z).mean()
+    if penalty == "none":
+        total += l2 / 2 * np.sum(W**2)
+    elif penalty == "mean":
+        total += l2 / 2 * np.sum(W**2) + alpha / 2 * np.sum((W - W.mean(axis=0)) ** 2)
+    elif penalty == "graph":
+        total += l2 / 2 * np.sum(W**2) + alpha / 2 * sum(np.sum((W[s] - W[t]) ** 2) for s, t in edges)
+    elif penalty == "l21":
+        total += alpha * np.sum(np.sqrt(np.sum(W**2, axis=0))) + l2 / 2 * np.sum(W**2)
+    elif penalty == "trace":
+        total += alpha * np.sum(np.linalg.svd(W, compute_uv=False)) + l2 / 2 * np.sum(W**2)
+    return total
+
+
+def scipy_reference(X, y, tasks, loss, penalty, alpha, l2, edges=()):
+    """Minimize the plain objective with BFGS (smooth penalties only)."""
+    T, d = tasks.max() + 1, X.shape[1]
+
+    def fun(theta):
+        return reference_objective(theta[: T * d].reshape(T, d), theta[T * d :], X, y, tasks, loss, penalty, alpha, l2, edges)
+
+    result = minimize(fun, np.zeros(T * d + T), method="BFGS", options={"gtol": 1e-10, "maxiter": 10000})
+    return result.fun
+
+
+def cvxpy_reference(X, y, tasks, loss, penalty, alpha, l2):
+    """Solve the convex program with cvxpy (Clarabel), return its solution's objective."""
+    cp = pytest.importorskip("cvxpy")
+    X = X.toarray() if sp.issparse(X) else X
+    T, d = tasks.max() + 1, X.shape[1]
+    W, b = cp.Variable((T, d)), cp.Variable(T)
+    terms = []
+    for t in range(T):
+        rows = tasks == t
+        z = cp.multiply(2 * y[rows] - 1, X[rows] @ W[t] + b[t])
+        value = {"logistic": cp.logistic(-z), "squared_hinge": cp.square(cp.pos(1 - z)), "squared": cp.square(1 - z)}[loss]
+        terms.append(cp.sum(value) / rows.sum())
+    coupling = cp.sum(cp.norm(W, 2, axis=0)) if penalty == "l21" else cp.normNuc(W)
+    problem = cp.Problem(cp.Minimize(sum(terms) + alpha * coupling + l2 / 2 * cp.sum_squares(W)))
+    try:
+        problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+    except cp.error.SolverError:  # Clarabel stalls on some instances: SCS at high accuracy
+        problem.solve(solver=cp.SCS, eps_abs=1e-10, eps_rel=1e-10, max_iters=200000)
+    return reference_objective(W.value, b.value, X, y, tasks, loss, penalty, alpha, l2)
+
+
+def fit(X, y, tasks, **params):
+    return MultiTaskLinearClassifier(tol=1e-9, max_iter=50000, **params).fit(X, y, tasks)
+
+
+@pytest.mark.parametrize("loss", ["logistic", "squared_hinge", "squared"])
+@pytest.mark.parametrize("penalty", ["none", "mean", "graph"])
+@pytest.mark.parametrize("sparse, T, d", [(False, 3, 6), (True, 4, 10)])
+def test_smooth_penalties_reach_the_scipy_optimum(loss, penalty, sparse, T, d):
+    X, y, tasks = make_problem(T, d, sparse=sparse, seed=T)
+    edges = [(0, 1), (1, 2)]
+    reference = scipy_reference(X, y, tasks, loss, penalty, 0.3, 0.05, edges)
+    for solver in ("lbfgs", "fista", "pgd"):
+        model = fit(X, y, tasks, loss=loss, penalty=penalty, alpha=0.3, l2=0.05, task_graph=edges, solver=solver)
+        got = reference_objective(model.coef_, model.intercept_, X, y, tasks, loss, penalty, 0.3, 0.05, edges)
+        assert got == pytest.approx(model.objective_, rel=1e-9)
+        assert abs(got - reference) <= 1e-6 * abs(reference), (solver, got, reference)
+
+
+@pytest.mark.parametrize("loss", ["logistic", "squared_hinge", "squared"])
+@pytest.mark.parametrize("penalty", ["l21", "trace"])
+@pytest.mark.parametrize("sparse, T, d", [(False, 3, 6), (True, 4, 10)])
+def test_nonsmooth_penalties_reach_the_cvxpy_optimum(loss, penalty, sparse, T, d):
+    X, y, tasks = make_problem(T, d, sparse=sparse, seed=T + 10)
+    reference = cvxpy_reference(X, y, tasks, loss, penalty, 0.05, 0.01)
+    for solver in ("fista", "pgd"):
+        model = fit(X, y, tasks, loss=loss, penalty=penalty, alpha=0.05, l2=0.01, solver=solver)
+        got = reference_objective(model.coef_, model.intercept_, X, y, tasks, loss, penalty, 0.05, 0.01)
+        assert got == pytest.approx(model.objective_, rel=1e-9)
+        assert abs(got - reference) <= 1e-6 * abs(reference), (solver, got, reference)
+        assert model.stop_crit_ < 1e-9
+
+
+def test_no_coupling_equals_independent_sklearn_logistic_regressions():
+    X, y, tasks = make_problem(T=3, d=8, n_per_task=[30][0])
+    l2 = 0.1
+    model = fit(X, y, tasks, loss="logistic", penalty="none", l2=l2)
+    for t in range(3):
+        rows = tasks == t
+        reference = LogisticRegression(C=1 / (l2 * rows.sum()), tol=1e-12, max_iter=10000).fit(X[rows], y[rows])
+        assert np.allclose(model.coef_[t], reference.coef_[0], atol=1e-5)
+        assert model.intercept_[t] == pytest.approx(reference.intercept_[0], abs=1e-5)
+    # and the mean penalty with alpha = 0 is the same problem
+    assert np.allclose(fit(X, y, tasks, penalty="mean", alpha=0.0, l2=l2).coef_, model.coef_, atol=1e-6)
+
+
+def test_infinite_mean_coupling_is_one_pooled_model():
+    X, y, tasks = make_problem(T=3, d=6)
+    l2, T, d = 0.05, 3, 6
+
+    def pooled(theta):  # one shared w, per-task intercepts
+        W = np.tile(theta[:d], (T, 1))
+        return reference_objective(W, theta[d:], X, y, tasks, "logistic", "none", 0.0, l2)
+
+    shared = minimize(pooled, np.zeros(d + T), method="BFGS", options={"gtol": 1e-10}).x
+    model = fit(X, y, tasks, penalty="mean", alpha=1e7, l2=l2)
+    assert np.allclose(model.coef_, shared[:d], atol=1e-4)
+    assert np.allclose(model.intercept_, shared[d:], atol=1e-4)
+
+
+def test_complete_graph_with_weights_1_over_T_is_the_mean_penalty():
+    X, y, tasks = make_problem(T=4, d=6)
+    edges = [(s, t, 0.25) for s in range(4) for t in range(s + 1, 4)]
+    graph = fit(X, y, tasks, penalty="graph", alpha=2.0, l2=0.01, task_graph=edges)
+    mean = fit(X, y, tasks, penalty="mean", alpha=2.0, l2=0.01)
+    assert np.allclose(graph.coef_, mean.coef_, atol=1e-6)
+
+
+def test_l21_zeroes_whole_features_as_alpha_grows():
+    X, y, tasks = make_problem(T=4, d=12, seed=5)
+    zero_features = []
+    for alpha in (0.0, 0.02, 0.05, 0.1, 0.2, 1.0):
+        W = fit(X, y, tasks, penalty="l21", alpha=alpha, l2=0.01).coef_
+        zero = np.all(W == 0, axis=0)
+        assert np.array_equal(zero, np.all(np.abs(W) < 1e-12, axis=0))  # features vanish for every task at once
+        zero_features.append(int(zero.sum()))
+    assert zero_features[0] == 0 and zero_features[-1] == 12
+    assert zero_features == sorted(zero_features) and len(set(zero_features)) > 2
+
+
+def test_trace_lowers_the_rank_as_alpha_grows():
+    X, y, tasks = make_problem(T=5, d=10, seed=6)
+    ranks = []
+    for alpha in (0.0, 0.05, 0.1, 0.2, 0.5, 2.0):
+        singular = np.linalg.svd(fit(X, y, tasks, penalty="trace", alpha=alpha, l2=0.01).coef_, compute_uv=False)
+        ranks.append(int(np.sum(singular > 1e-8)))
+    assert ranks[0] == 5 and ranks[-1] == 0
+    assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) > 2
+
+
+def test_accelerated_solver_needs_fewer_iterations_than_plain_proximal_gradient():
+    X, y, tasks = make_problem(T=4, d=30, n_per_task=40, sparse=True, seed=8)
+    fast = fit(X, y, tasks, penalty="l21", alpha=0.01, l2=1e-3, solver="fista")
+    slow = fit(X, y, tasks, penalty="l21", alpha=0.01, l2=1e-3, solver="pgd")
+    assert fast.n_iter_ < slow.n_iter_ / 2
+    assert fast.objective_ == pytest.approx(slow.objective_, rel=1e-7)
+
+
+@pytest.mark.parametrize("penalty", ["l21", "mean"])
+def test_warm_start_continues_from_the_previous_solution(penalty):
+    X, y, tasks = make_problem(T=3, d=10, sparse=True)
+    model = MultiTaskLinearClassifier(penalty=penalty, alpha=0.05, tol=1e-8, warm_start=True).fit(X, y, tasks)
+    model.set_params(alpha=0.045).fit(X, y, tasks)
+    cold = MultiTaskLinearClassifier(penalty=penalty, alpha=0.045, tol=1e-8).fit(X, y, tasks)
+    optimum = cold.objective_
+    assert model.objective_history_[0] - optimum < 0.1 * (cold.objective_history_[0] - optimum)
+    assert model.objective_ == pytest.approx(optimum, rel=1e-7)
+
+
+def test_multiclass_tasks_are_one_vs_rest_columns():
+    X, y, tasks = make_problem(T=2, d=6, n_per_task=60, n_classes=3)
+    y = np.array(["a", "b", "c"])[y]
+    model = fit(X, y, tasks, penalty="mean", alpha=0.1, l2=0.01)
+    assert model.coef_.shape == (6, 6)  # 2 tasks x 3 classes
+    assert model.column_task_.tolist() == [0, 0, 0, 1, 1, 1]
+    assert model.decision_function(X, tasks).shape == (120, 3)
+    assert set(model.predict(X, tasks)) <= {"a", "b", "c"}
+    assert model.score(X, y, tasks) > 0.6
+
+
+def test_estimator_contract_and_errors():
+    X, y, tasks = make_problem()
+    model = MultiTaskLinearClassifier(penalty="l21", alpha=0.1)
+    assert clone(model).get_params()["penalty"] == "l21"
+    with pytest.raises(NotFittedError):
+        model.predict(X, tasks)
+    model.fit(X, y, tasks)
+    assert model.alpha == 0.1 and model.coef_.shape == (3, 8) and model.n_iter_ >= 1
+    with pytest.raises(ValueError, match=r"unknown task ids \[9\]"):
+        model.predict(X[:1], [9])
+    with pytest.raises(ValueError, match="The 'penalty' parameter of MultiTaskLinearClassifier must be one of .* Got 'l12' instead"):
+        MultiTaskLinearClassifier(penalty="l12").fit(X, y, tasks)
+    with pytest.raises(ValueError, match="'tasks' must be a 1-d array"):
+        model.fit(X, y, tasks[:-1])
+    with pytest.raises(ValueError, match="task_graph"):
+        MultiTaskLinearClassifier(penalty="graph").fit(X, y, tasks)
+
+
+@parametrize_with_checks(
+    [MultiTaskLinearClassifier(penalty="l21", alpha=0.01), MultiTaskLinearClassifier(penalty="mean")],
+    expected_failed_checks=lambda estimator: {
+        "check_classifiers_classes": "classes_ holds one array of classes per task, not one array",
+    },
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
