@@ -166,31 +166,33 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
             signs.append(np.where(y[members] == cls, 1.0, -1.0))
         rows = np.concatenate(rows)
         n_columns = len(column_task)
-        data = StackedTasks.build(X[rows], np.concatenate(signs), np.concatenate(cols), n_columns)
+        stacked = X if np.array_equal(rows, np.arange(X.shape[0])) else X[rows]
+        data = StackedTasks.build(stacked, np.concatenate(signs), np.concatenate(cols), n_columns)
         edges = self.task_graph_edges() if self.penalty == "graph" else None
         self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)
         self.loss_ = LOSSES[self.loss]
-        W0, b0 = np.zeros((n_columns, X.shape[1])), np.zeros(n_columns)
-        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == W0.shape:
-            W0, b0 = self.coef_.copy(), self.intercept_.copy()
-        result = self.solve(data, W0, b0)
-        self.coef_, self.intercept_ = result.W, result.b
+        x0 = np.zeros(data.n_params)
+        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, X.shape[1]):
+            x0 = data.join(self.coef_, self.intercept_)
+        result = self.solve(data, x0)
+        W, b = data.split(result.x)
+        self.coef_, self.intercept_ = W.copy(), b.copy()
         self.column_task_ = column_task
         self.column_class_ = positive
         self.n_iter_, self.objective_, self.stop_crit_ = result.n_iter, result.objective, result.stop_crit
         self.objective_history_ = result.history
         return self
 
-    def solve(self, data, W0, b0):
+    def solve(self, data, x0):
         """Run the chosen solver. "auto" runs L-BFGS on smooth penalties and, if a strong
         coupling leaves it short of ``tol`` (ill-conditioning), finishes with FISTA, whose
         exact prox handles any coupling strength."""
         args = (data, self.loss_, self.penalty_)
         if self.solver in ("fista", "pgd") or not self.penalty_.smooth:
-            return fista(*args, W0, b0, self.tol, self.max_iter, accelerate=self.solver != "pgd")
-        result = lbfgs(*args, W0, b0, self.tol, self.max_iter)
+            return fista(*args, x0, self.tol, self.max_iter, accelerate=self.solver != "pgd")
+        result = lbfgs(*args, x0, self.tol, self.max_iter)
         if self.solver == "auto" and result.stop_crit > self.tol:
-            polished = fista(*args, result.W, result.b, self.tol, self.max_iter)
+            polished = fista(*args, result.x, self.tol, self.max_iter)
             polished.n_iter += result.n_iter
             polished.history = result.history + polished.history
             return polished

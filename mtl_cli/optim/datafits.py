@@ -86,31 +86,44 @@ class StackedTasks:
     def build(cls, X, y, column, n_columns: int) -> "StackedTasks":
         X = sp.csr_matrix(X, dtype=np.float64)
         d = X.shape[1]
-        column = np.asarray(column, dtype=np.int64)
-        row_of_entry = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        indices = X.indices.astype(np.int64) + d * column[row_of_entry]
+        column = np.asarray(column)
         index_dtype = np.int32 if n_columns * d < 2**31 else np.int64
+        block_start = np.repeat((column * d).astype(index_dtype), np.diff(X.indptr))
         Z = sp.csr_matrix(
-            (X.data, indices.astype(index_dtype), X.indptr.astype(index_dtype)), shape=(X.shape[0], n_columns * d)
+            (X.data, X.indices.astype(index_dtype, copy=False) + block_start, X.indptr.astype(index_dtype, copy=False)),
+            shape=(X.shape[0], n_columns * d),
         )
         counts = np.bincount(column, minlength=n_columns)
         return cls(Z, np.asarray(y, dtype=np.float64), column, 1.0 / counts[column], n_columns, d)
 
-    def margins(self, W, b):
-        """x_i . w_{t_i} + b_{t_i} for every row."""
+    @property
+    def n_params(self) -> int:
+        return self.n_columns * self.n_features + self.n_columns
+
+    def split(self, x):
+        """Views (W of shape (T, d), b of shape (T,)) of a flat parameter vector."""
+        cut = self.n_columns * self.n_features
+        return x[:cut].reshape(self.n_columns, self.n_features), x[cut:]
+
+    def join(self, W, b):
+        return np.concatenate([np.ravel(W), b])
+
+    def margins(self, x):
+        """x_i . w_{t_i} + b_{t_i} for every row, x the flat (W, b)."""
+        W, b = self.split(x)
         return self.Z @ W.ravel() + b[self.column]
 
     def value(self, loss, margins):
         return float(self.weight @ loss.value(self.y * margins))
 
     def gradient(self, loss, margins):
-        """(dW of shape (T, d), db of shape (T,)) at the given margins."""
+        """The flat gradient (dW, db) at the given margins: one pass over Z^T."""
         r = self.weight * self.y * loss.derivative(self.y * margins)
-        dW = (self.Z.T @ r).reshape(self.n_columns, self.n_features)
-        return dW, np.bincount(self.column, weights=r, minlength=self.n_columns)
+        return np.concatenate([self.Z.T @ r, np.bincount(self.column, weights=r, minlength=self.n_columns)])
 
     def lipschitz_bound(self, loss) -> float:
         """An upper bound of the gradient's Lipschitz constant: L_loss * max_t mean_i (||x_i||^2 + 1)."""
-        sq_norms = np.asarray(self.Z.multiply(self.Z).sum(axis=1)).ravel() + 1.0
+        squares = sp.csr_matrix((self.Z.data**2, self.Z.indices, self.Z.indptr), shape=self.Z.shape)
+        sq_norms = squares @ np.ones(squares.shape[1]) + 1.0
         per_column = np.bincount(self.column, weights=self.weight * sq_norms, minlength=self.n_columns)
         return loss.lipschitz * float(per_column.max())

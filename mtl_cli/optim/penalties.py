@@ -74,14 +74,20 @@ class L21:
 
     def __init__(self, alpha: float, l2: float):
         self.alpha, self.l2 = alpha, l2
+        self._last_prox = (None, 0.0)
 
     def value(self, W) -> float:
-        return self.alpha * float(np.linalg.norm(W, axis=0).sum()) + 0.5 * self.l2 * float(np.sum(W * W))
+        if W is self._last_prox[0]:  # the solver asks for Omega at the prox output it just got
+            return self._last_prox[1]
+        return self.alpha * float(np.linalg.norm(W, axis=0).sum()) + 0.5 * self.l2 * float(np.vdot(W, W))
 
     def prox(self, V, step):
-        norms = np.linalg.norm(V, axis=0)
-        shrink = np.maximum(0.0, 1.0 - step * self.alpha / np.maximum(norms, 1e-300))
-        return V * (shrink / (1.0 + step * self.l2))
+        norms = np.sqrt(np.einsum("ij,ij->j", V, V))
+        scale = np.maximum(0.0, 1.0 - step * self.alpha / np.maximum(norms, 1e-300)) / (1.0 + step * self.l2)
+        W = V * scale
+        new_norms = norms * scale
+        self._last_prox = (W, self.alpha * float(new_norms.sum()) + 0.5 * self.l2 * float(new_norms @ new_norms))
+        return W
 
 
 class Trace:
@@ -95,16 +101,21 @@ class Trace:
 
     def __init__(self, alpha: float, l2: float):
         self.alpha, self.l2 = alpha, l2
+        self._last_prox = (None, 0.0)
 
     def value(self, W) -> float:
+        if W is self._last_prox[0]:  # the solver asks for Omega at the prox output it just got
+            return self._last_prox[1]
         singular = np.linalg.svd(W, compute_uv=False)
-        return self.alpha * float(singular.sum()) + 0.5 * self.l2 * float(np.sum(W * W))
+        return self.alpha * float(singular.sum()) + 0.5 * self.l2 * float(singular @ singular)
 
     def prox(self, V, step):
         U, singular, Vt = np.linalg.svd(V, full_matrices=False)
         singular = np.maximum(singular - step * self.alpha, 0.0) / (1.0 + step * self.l2)
         keep = singular > 0
-        return (U[:, keep] * singular[keep]) @ Vt[keep]
+        W = (U[:, keep] * singular[keep]) @ Vt[keep]
+        self._last_prox = (W, self.alpha * float(singular.sum()) + 0.5 * self.l2 * float(singular @ singular))
+        return W
 
 
 PENALTIES = ("none", "mean", "l21", "trace", "graph")
