@@ -106,6 +106,7 @@ def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float) -> list[dict
                 "fit_seconds": fit_seconds,
                 "predict_seconds": predict_seconds,
                 "featurize_seconds": task_set.featurize_seconds,
+                "selected_params": getattr(model, "selected_params_", None),
             }
         )
     return records

@@ -1,6 +1,7 @@
 """Learners: scikit-learn-style estimators over stacked tasks, ``fit(X, y, tasks)``."""
 
 from .shared_w import MultiTaskLinearClassifier
+from .shared_w_cv import MultiTaskLinearClassifierCV
 from .single_task import PooledClassifier, SingleTaskClassifier
 
-__all__ = ["MultiTaskLinearClassifier", "PooledClassifier", "SingleTaskClassifier"]
+__all__ = ["MultiTaskLinearClassifier", "MultiTaskLinearClassifierCV", "PooledClassifier", "SingleTaskClassifier"]

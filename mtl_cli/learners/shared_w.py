@@ -150,8 +150,8 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
             raise ValueError("penalty='graph' needs binary tasks (one column per task)")
         return edges
 
-    def fit(self, X, y, tasks=None):
-        """Fit W and b on the stacked samples of all tasks; ``tasks`` holds each sample's task id."""
+    def stack(self, X, y, tasks):
+        """Validate the inputs, set the task and column attributes, and build the lifted problem."""
         self.check()
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
         check_classification_targets(y)
@@ -165,20 +165,37 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
             cols.append(np.full(len(members), c))
             signs.append(np.where(y[members] == cls, 1.0, -1.0))
         rows = np.concatenate(rows)
-        n_columns = len(column_task)
         stacked = X if np.array_equal(rows, np.arange(X.shape[0])) else X[rows]
-        data = StackedTasks.build(stacked, np.concatenate(signs), np.concatenate(cols), n_columns)
+        self.column_task_, self.column_class_ = column_task, positive
+        return StackedTasks.build(stacked, np.concatenate(signs), np.concatenate(cols), len(column_task))
+
+    def gradient_at_zero(self, X, y, tasks=None) -> np.ndarray:
+        """The (n_columns, d) gradient of the datafit at W = 0, with the intercepts at their optimum.
+
+        W = 0 is optimal for l21 (trace) when alpha is at least the largest
+        row norm (the spectral norm) of this matrix.
+        """
+        data = self.stack(X, y, tasks)
+        # at W = 0 the best intercept of a column is the log-odds (logistic) or mean (squared losses) of its labels
+        positive_share = np.bincount(data.column, weights=(data.y > 0) * data.weight, minlength=data.n_columns)
+        share = np.clip(positive_share, 1e-12, 1 - 1e-12)
+        b = np.log(share / (1 - share)) if self.loss == "logistic" else 2 * share - 1
+        x = data.join(np.zeros((data.n_columns, data.n_features)), b)
+        return data.split(data.gradient(LOSSES[self.loss], data.margins(x)))[0]
+
+    def fit(self, X, y, tasks=None):
+        """Fit W and b on the stacked samples of all tasks; ``tasks`` holds each sample's task id."""
+        data = self.stack(X, y, tasks)
+        n_columns = data.n_columns
         edges = self.task_graph_edges() if self.penalty == "graph" else None
         self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)
         self.loss_ = LOSSES[self.loss]
         x0 = np.zeros(data.n_params)
-        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, X.shape[1]):
+        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, data.n_features):
             x0 = data.join(self.coef_, self.intercept_)
         result = self.solve(data, x0)
         W, b = data.split(result.x)
         self.coef_, self.intercept_ = W.copy(), b.copy()
-        self.column_task_ = column_task
-        self.column_class_ = positive
         self.n_iter_, self.objective_, self.stop_crit_ = result.n_iter, result.objective, result.stop_crit
         self.objective_history_ = result.history
         return self
@@ -217,6 +234,21 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
             rows = task_index == k
             out[np.ix_(rows, np.arange(len(columns)))] = scores[np.ix_(rows, columns)]
         return out[:, 0] if width == 1 else out
+
+    def task_losses(self, X, y, tasks=None) -> dict:
+        """Mean loss(y m) of each task on (X, y), m the margins of its columns (labels +-1 per column)."""
+        tasks = as_tasks(tasks, X.shape[0])
+        scores = self.decision_function(X, tasks)
+        scores = scores[:, None] if scores.ndim == 1 else scores
+        task_index = np.searchsorted(self.tasks_, tasks)
+        y = np.asarray(y)
+        losses = {}
+        for k in np.unique(task_index):
+            rows = task_index == k
+            positives = [self.column_class_[c] for c in np.flatnonzero(self.column_task_ == k)]
+            signs = np.stack([np.where(y[rows] == cls, 1.0, -1.0) for cls in positives], axis=1)
+            losses[self.tasks_[k]] = float(np.mean(self.loss_.value(signs * scores[rows, : len(positives)])))
+        return losses
 
     def predict(self, X, tasks=None):
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64) if hasattr(self, "coef_") else X

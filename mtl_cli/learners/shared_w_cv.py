@@ -1,0 +1,170 @@
+"""Shared-W with alpha and l2 chosen by cross-validation within each task's training data."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ..data.base import stable_hash
+from ..registry import LEARNERS
+from .base import BaseMultiTaskClassifier, per_task_accuracy
+from .shared_w import MultiTaskLinearClassifier, as_tasks
+
+
+def task_folds(y, tasks, n_folds: int, seed: int) -> np.ndarray:
+    """A fold id per sample, stratified within each (task, class).
+
+    Each (task, class) group is shuffled (seeded) and dealt round-robin over
+    the folds, so every fold gets a share of every group that has at least
+    ``n_folds`` members; a smaller group lands in the first folds only.
+    """
+    folds = np.empty(len(y), dtype=int)
+    for task in np.unique(tasks):
+        for cls in np.unique(y[tasks == task]):
+            members = np.flatnonzero((tasks == task) & (y == cls))
+            rng = np.random.default_rng([seed, stable_hash(f"{task}/{cls}")])
+            folds[rng.permutation(members)] = np.arange(len(members)) % n_folds
+    return folds
+
+
+def default_alphas(penalty: str, l2: float, X, y, tasks, n_alphas: int) -> np.ndarray:
+    """A decreasing geometric path of coupling strengths.
+
+    l21 and trace start at alpha_max, where W = 0 is optimal (the largest
+    feature-row norm, resp. the spectral norm, of the gradient at 0), and go
+    down to alpha_max / 1000. mean and graph go from 10^4 l2 (close to one
+    pooled model) down to l2 / 100 (close to independent models).
+    """
+    if penalty in ("mean", "graph"):
+        return np.geomspace(1e4 * l2, 1e-2 * l2, n_alphas)
+    if penalty == "none":
+        return np.array([0.0])
+    probe = MultiTaskLinearClassifier(penalty="l21", alpha=0.0, l2=l2, max_iter=1)
+    gradient = probe.gradient_at_zero(X, y, tasks)
+    alpha_max = np.linalg.norm(gradient, axis=0).max() if penalty == "l21" else np.linalg.norm(gradient, 2)
+    return np.geomspace(alpha_max, alpha_max / 1e3, n_alphas)
+
+
+@LEARNERS.register("shared-w-cv")
+class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
+    """Shared-W multitask classifier with alpha and l2 chosen by k-fold CV on the training data.
+
+    For each l2 in ``l2s`` the alphas are fitted from the strongest to the
+    weakest coupling, each fit warm-started from the previous one, on every
+    fold; the (alpha, l2) with the best mean validation accuracy (mean over
+    tasks, then over folds; ties go to the stronger regularization) is then
+    refitted on all the training data. Test data is never seen.
+
+    The validation score is the model's own loss (``scoring="loss"``: minus
+    the mean over tasks of the mean validation loss, a smooth measure that
+    rarely ties and that penalizes the trivial W = 0 of a too-large alpha)
+    or its accuracy (``scoring="accuracy"``).
+
+    Parameters
+    ----------
+    loss, penalty, task_graph, solver, tol, max_iter :
+        As in ``shared-w`` (MultiTaskLinearClassifier).
+    alphas : list of float or None
+        Coupling strengths to try; None: ``n_alphas`` on a data-driven path.
+    n_alphas : int
+    l2s : list of float
+        Ridge strengths to try.
+    cv : int
+        Folds, stratified within each task and class.
+    scoring : {"loss", "accuracy"}
+    random_state : int or None
+        Seed of the fold assignment.
+    """
+
+    def __init__(
+        self,
+        loss="logistic",
+        penalty="mean",
+        alphas=None,
+        n_alphas=6,
+        l2s=(1e-3, 1e-2, 1e-1),
+        cv=3,
+        scoring="loss",
+        task_graph=None,
+        solver="auto",
+        tol=1e-4,
+        max_iter=2000,
+        random_state=None,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alphas = alphas
+        self.n_alphas = n_alphas
+        self.l2s = l2s
+        self.cv = cv
+        self.scoring = scoring
+        self.task_graph = task_graph
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def base(self, **params) -> MultiTaskLinearClassifier:
+        return MultiTaskLinearClassifier(
+            loss=self.loss, penalty=self.penalty, task_graph=self.task_graph, solver=self.solver,
+            tol=self.tol, max_iter=self.max_iter, **params,
+        )
+
+    def check(self) -> None:
+        self.base().check()
+        if not isinstance(self.cv, int) or self.cv < 2:
+            raise ValueError(f"The 'cv' parameter of {type(self).__name__} must be an int >= 2. Got {self.cv!r} instead.")
+        if self.scoring not in ("loss", "accuracy"):
+            raise ValueError(f"The 'scoring' parameter of {type(self).__name__} must be one of {{'loss', 'accuracy'}}. Got {self.scoring!r} instead.")
+        if not list(self.l2s) or any(not isinstance(v, (int, float)) or v < 0 for v in self.l2s):
+            raise ValueError(f"'l2s' must be a non-empty list of floats >= 0. Got {self.l2s!r} instead.")
+
+    def fit(self, X, y, tasks=None):
+        self.check()
+        y = np.asarray(y)
+        tasks = as_tasks(tasks, len(y))
+        seed = 0 if self.random_state is None else int(self.random_state)
+        folds = task_folds(y, tasks, self.cv, seed)
+        l2s = sorted(self.l2s, reverse=True)
+        paths = [
+            np.sort(np.asarray(self.alphas, dtype=float))[::-1] if self.alphas is not None
+            else default_alphas(self.penalty, l2, X, y, tasks, self.n_alphas)
+            for l2 in l2s
+        ]
+        scores = [np.zeros(len(path)) for path in paths]
+        for fold in range(self.cv):
+            train, valid = folds != fold, folds == fold
+            for l2, path, fold_scores in zip(l2s, paths, scores):
+                model = self.base(l2=l2, warm_start=True)
+                for k, alpha in enumerate(path):
+                    model.set_params(alpha=alpha).fit(X[train], y[train], tasks[train])
+                    fold_scores[k] += self.validation_score(model, X[valid], y[valid], tasks[valid]) / self.cv
+        best = max(
+            ((s, -i, -k) for i, fold_scores in enumerate(scores) for k, s in enumerate(fold_scores)),
+        )
+        i, k = -best[1], -best[2]
+        self.l2_, self.alpha_ = float(l2s[i]), float(paths[i][k])
+        self.cv_results_ = [
+            {"l2": float(l2), "alpha": float(alpha), f"mean_validation_{self.scoring}": float(s)}
+            for l2, path, fold_scores in zip(l2s, paths, scores)
+            for alpha, s in zip(path, fold_scores)
+        ]
+        self.selected_params_ = {"alpha": self.alpha_, "l2": self.l2_}
+        self.best_estimator_ = self.base(alpha=self.alpha_, l2=self.l2_).fit(X, y, tasks)
+        self.tasks_ = self.best_estimator_.tasks_
+        self.coef_, self.intercept_ = self.best_estimator_.coef_, self.best_estimator_.intercept_
+        return self
+
+    def validation_score(self, model, X, y, tasks) -> float:
+        """Higher is better: minus the mean task loss, or the mean task accuracy."""
+        if self.scoring == "loss":
+            return -float(np.mean(list(model.task_losses(X, y, tasks).values())))
+        return float(np.mean(list(per_task_accuracy(y, model.predict(X, tasks), tasks).values())))
+
+    def decision_function(self, X, tasks=None):
+        check_is_fitted(self)
+        return self.best_estimator_.decision_function(X, tasks)
+
+    def predict(self, X, tasks=None):
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X, tasks)
