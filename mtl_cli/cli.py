@@ -65,15 +65,18 @@ def report(summary, verb: str) -> None:
     console = Console()
     rows = summary.tables.get("accuracy", [])
     if rows:
-        table = Table(title=f"{summary.run_dir.name}: test accuracy (mean ± 95% CI over seeds)")
-        for column in ("learner", "n_train_per_task", "accuracy", "macro-F1", "runs"):
+        size_key = "k_shot" if "k_shot" in rows[0] else "n_train_per_task"
+        spread = "episodes" if "n_episodes" in rows[0] else "seeds"
+        table = Table(title=f"{summary.run_dir.name}: test accuracy (mean ± 95% CI over {spread})")
+        metrics = [m for m in ("accuracy", "macro_f1") if f"{m}_mean" in rows[0]]
+        count = "n_episodes" if spread == "episodes" else "n_runs"
+        for column in ["learner", size_key, *metrics, count]:
             table.add_column(column, justify="left" if column == "learner" else "right", overflow="fold")
         for row in rows:
             fmt = lambda m, c: f"{m:.3f}" + ("" if c != c else f" ± {c:.3f}")  # noqa: E731  (c != c: NaN)
             table.add_row(
-                row["learner"], str(row["n_train_per_task"]),
-                fmt(row["accuracy_mean"], row["accuracy_ci95"]), fmt(row["macro_f1_mean"], row["macro_f1_ci95"]),
-                str(row["n_runs"]),
+                row["learner"], str(row[size_key]),
+                *(fmt(row[f"{m}_mean"], row[f"{m}_ci95"]) for m in metrics), str(row[count]),
             )
         console.print(table)
     done = summary.n_cells - summary.n_skipped - len(summary.failures)
@@ -86,7 +89,7 @@ def report(summary, verb: str) -> None:
         if all(f.user_error for f in summary.failures):
             typer.echo(f"Error: {first.error}", err=True)
             raise typer.Exit(2)
-        typer.echo(f"Error: cell {first.cell.label} seed={first.cell.seed} n={first.cell.n_train_per_task} failed:", err=True)
+        typer.echo(f"Error: cell {first.cell.label} seed={first.cell.seed} size={first.cell.size} failed:", err=True)
         typer.echo(first.error.rstrip(), err=True)
         raise typer.Exit(1)
 
@@ -149,11 +152,11 @@ def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
         f"featurizer {experiment.featurizer.name}"
     )
     table = Table(title=f"{len(cells)} cells")
-    for column in ("learner", "n_train_per_task", "seeds"):
+    for column in ("learner", experiment.size_key, "seeds"):
         table.add_column(column)
     labels = {}
     for cell in cells:
-        labels.setdefault((cell.label, cell.n_train_per_task), []).append(str(cell.seed))
+        labels.setdefault((cell.label, cell.size), []).append(str(cell.seed))
     for (label, n), seeds in labels.items():
         table.add_row(label, str(n), ",".join(seeds))
     console.print(table)

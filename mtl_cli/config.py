@@ -4,7 +4,8 @@ A config names one dataset, one task split, one featurizer and a list of
 learners, each as ``{name: ..., <parameter>: <value>, ...}``. In a learner,
 a list value is a grid axis ("try each"); so is a list inside a dict-valued
 parameter (``estimator_params: {C: [0.1, 1]}``). Seeds and
-``split.n_train_per_task`` are grid axes too.
+the split's size axis (``n_train_per_task``, or ``k_shot`` for episodes)
+are grid axes too.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class Cell:
     learner: str
     params: dict
     seed: int
-    n_train_per_task: int | str
+    size: int | str  # training samples per task, or support samples per class (k_shot) for episodes
     id: str
 
     @property
@@ -78,17 +79,27 @@ class Experiment:
     featurizer: Component
     learners: list[Component]
     seeds: list[int]
-    n_train_per_task: list
+    sizes: list
     n_jobs: int = 1
     backend: dict = field(default_factory=lambda: {"name": "loky", "address": None})
     source: str = "<config>"
+
+    @property
+    def episodic(self) -> bool:
+        """Few-shot episodes (meta-learning protocol) rather than fixed tasks."""
+        return getattr(SPLITS.get(self.split.name), "episodic", False)
+
+    @property
+    def size_key(self) -> str:
+        """The name of the size axis: ``n_train_per_task``, or ``k_shot`` for episodes."""
+        return getattr(SPLITS.get(self.split.name), "size_key", "n_train_per_task")
 
     def as_dict(self) -> dict:
         """The normalized config, as written into the run directory."""
         return {
             "name": self.name,
             "dataset": self.dataset.as_dict(),
-            "split": {**self.split.as_dict(), "n_train_per_task": self.n_train_per_task},
+            "split": {**self.split.as_dict(), self.size_key: self.sizes},
             "featurizer": self.featurizer.as_dict(),
             "learners": [c.as_dict() for c in self.learners],
             "seeds": self.seeds,
@@ -96,25 +107,28 @@ class Experiment:
             "backend": self.backend,
         }
 
-    def feature_spec(self, seed: int, n_train_per_task) -> dict:
-        """Everything that determines the featurized tasks of one grid point."""
-        return {
+    def feature_spec(self, seed: int, size) -> dict:
+        """Everything that determines the featurized tasks of one grid point.
+
+        Episodic splits featurize their parts once per seed, whatever the shot.
+        """
+        spec = {
             "dataset": self.dataset.as_dict(),
             "split": self.split.as_dict(),
             "featurizer": self.featurizer.as_dict(),
             "seed": seed,
-            "n_train_per_task": n_train_per_task,
         }
+        return spec if self.episodic else {**spec, "n_train_per_task": size}
 
     def cells(self) -> list[Cell]:
         """The grid, in a stable order: learner, parameter setting, training size, seed."""
         cells = []
         for learner in self.learners:
             for params in expand(learner.params):
-                for n in self.n_train_per_task:
+                for size in self.sizes:
                     for seed in self.seeds:
-                        spec = {**self.feature_spec(seed, n), "learner": learner.name, "params": params}
-                        cells.append(Cell(learner.name, params, seed, n, spec_hash(spec)))
+                        spec = {**self.feature_spec(seed, size), self.size_key: size, "learner": learner.name, "params": params}
+                        cells.append(Cell(learner.name, params, seed, size, spec_hash(spec)))
         return cells
 
 
@@ -184,13 +198,14 @@ def check_instance(cls, params: dict, key: str) -> None:
             raise ConfigError(f"{key}: {exc}") from None
 
 
-def training_sizes(value, key: str) -> list:
+def training_sizes(value, key: str, allow_all: bool = True) -> list:
     values = value if isinstance(value, list) else [value]
+    expected = "a positive integer, 'all', or a list of them" if allow_all else "a positive integer or a list of them"
     if not values:
-        raise ConfigError(f"{key}: expected a positive integer, 'all', or a list of them; got []")
+        raise ConfigError(f"{key}: expected {expected}; got []")
     for v in values:
-        if not (v == "all" or (isinstance(v, int) and not isinstance(v, bool) and v > 0)):
-            raise ConfigError(f"{key}: expected a positive integer, 'all', or a list of them; got {v!r}")
+        if not ((allow_all and v == "all") or (isinstance(v, int) and not isinstance(v, bool) and v > 0)):
+            raise ConfigError(f"{key}: expected {expected}; got {v!r}")
     return values
 
 
@@ -240,7 +255,10 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
     check_instance(DATASETS.get(dataset.name), dataset.params, "dataset")
 
     split_raw = dict(schema.split)
-    sizes = training_sizes(split_raw.pop("n_train_per_task", "all"), "split.n_train_per_task")
+    split_class = SPLITS.get(str(split_raw.get("name")), where="split.name") if "name" in split_raw else None
+    size_key = getattr(split_class, "size_key", "n_train_per_task")
+    default_size = [1, 5] if size_key == "k_shot" else "all"
+    sizes = training_sizes(split_raw.pop(size_key, default_size), f"split.{size_key}", allow_all=size_key != "k_shot")
     split = component(split_raw, SPLITS, "split")
     check_instance(SPLITS.get(split.name), split.params, "split")
 
@@ -265,7 +283,7 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
         featurizer=featurizer,
         learners=learners,
         seeds=seeds,
-        n_train_per_task=sizes,
+        sizes=sizes,
         n_jobs=schema.n_jobs,
         backend=backend.model_dump(),
         source=source,

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 METRICS = ("accuracy", "macro_f1")
-TIMES = ("fit_seconds", "predict_seconds", "featurize_seconds")
+TIMES = ("fit_seconds", "predict_seconds", "featurize_seconds")  # episodic runs: episode_seconds too
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -50,12 +50,12 @@ def group(records, keys):
     return groups
 
 
-def summary_rows(records: list[dict]) -> list[dict]:
+def summary_rows(records: list[dict], size_key: str = "n_train_per_task") -> list[dict]:
     """One row per (learner, training size): mean over tasks per seed, then mean and CI over seeds."""
     rows = []
-    for (label, n), members in group(records, ("learner", "n_train_per_task")).items():
+    for (label, n), members in group(records, ("learner", size_key)).items():
         runs = group(members, ("seed",))
-        row = {"learner": label, "n_train_per_task": n}
+        row = {"learner": label, size_key: n}
         for metric in METRICS:
             per_run = [np.mean([r[metric] for r in run]) for run in runs.values()]
             row[f"{metric}_mean"], row[f"{metric}_ci95"] = mean_ci95(per_run)
@@ -65,11 +65,11 @@ def summary_rows(records: list[dict]) -> list[dict]:
     return rows
 
 
-def per_task_rows(records: list[dict]) -> list[dict]:
+def per_task_rows(records: list[dict], size_key: str = "n_train_per_task") -> list[dict]:
     """One row per (learner, training size, task): mean and CI over seeds."""
     rows = []
-    for (label, n, task), members in group(records, ("learner", "n_train_per_task", "task")).items():
-        row = {"learner": label, "n_train_per_task": n, "task": task}
+    for (label, n, task), members in group(records, ("learner", size_key, "task")).items():
+        row = {"learner": label, size_key: n, "task": task}
         for metric in METRICS:
             row[f"{metric}_mean"], row[f"{metric}_ci95"] = mean_ci95([r[metric] for r in members])
         row["n_runs"] = len(members)
@@ -77,14 +77,27 @@ def per_task_rows(records: list[dict]) -> list[dict]:
     return rows
 
 
-def timing_rows(records: list[dict]) -> list[dict]:
-    """Seconds per run (one fit of a learner on all tasks), mean over seeds."""
+def episode_rows(records: list[dict]) -> list[dict]:
+    """One row per (learner, n_way, k_shot): mean accuracy and 95% CI over all episodes (of all seeds)."""
     rows = []
-    for (label, n), members in group(records, ("learner", "n_train_per_task")).items():
+    for (label, n_way, k_shot), members in group(records, ("learner", "n_way", "k_shot")).items():
+        row = {"learner": label, "n_way": n_way, "k_shot": k_shot}
+        row["accuracy_mean"], row["accuracy_ci95"] = mean_ci95([r["accuracy"] for r in members])
+        row["n_episodes"] = len(members)
+        row["n_runs"] = len({r["seed"] for r in members})
+        rows.append(row)
+    return rows
+
+
+def timing_rows(records: list[dict], size_key: str = "n_train_per_task") -> list[dict]:
+    """Seconds per run (one fit of a learner on all tasks, or one meta-fit), mean over seeds."""
+    rows = []
+    for (label, n), members in group(records, ("learner", size_key)).items():
         runs = [run[0] for run in group(members, ("seed",)).values()]
-        row = {"learner": label, "n_train_per_task": n}
-        for key in TIMES:
-            row[f"{key}_mean"] = float(np.mean([r[key] for r in runs]))
+        row = {"learner": label, size_key: n}
+        for key in TIMES + ("episode_seconds",):
+            if key in runs[0]:
+                row[f"{key}_mean"] = float(np.mean([r[key] for r in runs]))
         row["n_runs"] = len(runs)
         rows.append(row)
     return rows
@@ -126,15 +139,19 @@ def to_markdown(rows: list[dict], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_tables(run_dir: Path, records: list[dict], title: str) -> dict[str, list[dict]]:
+def write_tables(run_dir: Path, records: list[dict], title: str, size_key: str = "n_train_per_task",
+                 episodic: bool = False) -> dict[str, list[dict]]:
     """Write results.jsonl and every table of a run; returns the tables."""
     run_dir = Path(run_dir)
     write_atomic(run_dir / "results.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
-    tables = {
-        "accuracy": summary_rows(records),
-        "accuracy_per_task": per_task_rows(records),
-        "timing": timing_rows(records),
-    }
+    if episodic:
+        tables = {"accuracy": episode_rows(records), "timing": timing_rows(records, size_key)}
+    else:
+        tables = {
+            "accuracy": summary_rows(records, size_key),
+            "accuracy_per_task": per_task_rows(records, size_key),
+            "timing": timing_rows(records, size_key),
+        }
     for name, rows in tables.items():
         write_atomic(run_dir / f"{name}.csv", to_csv(rows))
         write_atomic(run_dir / f"{name}.md", to_markdown(rows, f"{title}: {name.replace('_', ' ')}"))

@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from . import config as config_module
+from . import episodic as episodes_module
 from .config import Cell, Experiment
 from .errors import UserError
 from .features import TaskSet, featurize
@@ -96,7 +97,7 @@ def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float) -> list[dict
                 "learner_name": cell.learner,
                 "params": cell.params,
                 "seed": cell.seed,
-                "n_train_per_task": cell.n_train_per_task,
+                "n_train_per_task": cell.size,
                 "task": task,
                 "n_train": int(train.sum()),
                 "n_test": int(test.sum()),
@@ -145,9 +146,14 @@ def guarded(work):
 
 
 @guarded
-def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None) -> CellOutcome:
-    task_set = cached_task_set(feature_spec, cache_dir)
+def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, episodic: bool = False) -> CellOutcome:
+    """Fit one cell's learner and score it: on its tasks' test parts, or on the evaluation episodes."""
     model = make_learner(cell)
+    if episodic:
+        data = episodes_module.cached_episode_data(feature_spec, cache_dir)
+        seconds = episodes_module.meta_fit(model, cell, feature_spec, data)
+        return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, seconds), model)
+    task_set = cached_task_set(feature_spec, cache_dir)
     start = time.perf_counter()
     model.fit(task_set.X_train, task_set.y_train, task_set.task_train)
     fit_seconds = time.perf_counter() - start
@@ -155,10 +161,19 @@ def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None) -> CellOutco
 
 
 @guarded
-def evaluate_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, model_path: str, fit_seconds: float):
-    task_set = cached_task_set(feature_spec, cache_dir)
+def evaluate_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, model_path: str, fit_seconds: float,
+                  episodic: bool = False):
     model = joblib.load(model_path)
+    if episodic:
+        data = episodes_module.cached_episode_data(feature_spec, cache_dir)
+        return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, fit_seconds))
+    task_set = cached_task_set(feature_spec, cache_dir)
     return CellOutcome(cell, score(model, task_set, cell, fit_seconds))
+
+
+def spec_key(experiment: Experiment, cell: Cell) -> str:
+    """Cells with the same key share one featurization."""
+    return json.dumps(experiment.feature_spec(cell.seed, cell.size), sort_keys=True)
 
 
 @contextlib.contextmanager
@@ -264,10 +279,11 @@ def train(
     if todo:
         specs = {}
         for cell in todo:
-            specs.setdefault((cell.seed, cell.n_train_per_task), experiment.feature_spec(cell.seed, cell.n_train_per_task))
+            specs.setdefault(spec_key(experiment, cell), experiment.feature_spec(cell.seed, cell.size))
         advance = progress.stage("featurizing", len(specs)) if progress else (lambda *_: None)
+        prepare = episodes_module.cached_episode_data if experiment.episodic else cached_task_set
         execute(
-            [joblib.delayed(cached_task_set)(spec, cache_dir) for spec in specs.values()],
+            [joblib.delayed(prepare)(spec, cache_dir) for spec in specs.values()],
             n_jobs, experiment.backend, lambda _: advance(),
         )
 
@@ -281,10 +297,10 @@ def train(
             advance()
 
         execute(
-            [joblib.delayed(fit_cell)(c, specs[(c.seed, c.n_train_per_task)], cache_dir) for c in todo],
+            [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.episodic) for c in todo],
             n_jobs, experiment.backend, keep,
         )
-    summary.tables = write_tables(run.path, run.records(cells), experiment.name)
+    summary.tables = write_tables(run.path, run.records(cells), experiment.name, experiment.size_key, experiment.episodic)
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -312,12 +328,15 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None) -> RunSummary:
 
     tasks = [
         joblib.delayed(evaluate_cell)(
-            c, experiment.feature_spec(c.seed, c.n_train_per_task), cache_dir, str(run.model_file(c)), fit_seconds(c)
+            c, experiment.feature_spec(c.seed, c.size), cache_dir, str(run.model_file(c)), fit_seconds(c),
+            experiment.episodic,
         )
         for c in cells
     ]
     execute(tasks, n_jobs, experiment.backend, keep)
-    summary.tables = write_tables(run.path, run.records(experiment.cells()), experiment.name)
+    summary.tables = write_tables(
+        run.path, run.records(experiment.cells()), experiment.name, experiment.size_key, experiment.episodic
+    )
     summary.seconds = time.perf_counter() - start
     return summary
 

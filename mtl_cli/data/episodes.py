@@ -1,0 +1,171 @@
+"""Class-disjoint few-shot episodes: N-way K-shot tasks drawn from held-out classes.
+
+The classes are divided into meta-train, meta-validation and meta-test
+classes. Meta-learners learn from meta-train documents (bydate train part);
+their meta-hyperparameters are chosen on episodes of meta-validation
+classes (train part); evaluation episodes draw N meta-test classes, K
+support documents per class from the train part and Q query documents per
+class from the test part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import DataError
+from ..registry import SPLITS
+from .base import Corpus, stable_hash
+
+# Bao et al. (ICLR 2020), "Few-shot text classification with distributional signatures": 20 Newsgroups split.
+CLASS_SPLITS = {
+    "bao2020": {
+        "meta_train": [
+            "rec.autos", "rec.motorcycles", "rec.sport.baseball", "rec.sport.hockey",
+            "sci.crypt", "sci.electronics", "sci.med", "sci.space",
+        ],
+        "meta_val": [
+            "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
+            "comp.sys.mac.hardware", "comp.windows.x",
+        ],
+        "meta_test": [
+            "alt.atheism", "misc.forsale", "soc.religion.christian", "talk.politics.guns",
+            "talk.politics.mideast", "talk.politics.misc", "talk.religion.misc",
+        ],
+    }
+}
+ROLES = ("meta_train", "meta_val", "meta_test")
+FIT_FEATURIZER_ON = ("meta-train", "train")
+
+
+@dataclass(frozen=True)
+class EpisodeParts:
+    """Indices into the corpus: meta-train and meta-val documents (train part), and the
+    meta-test support pool (train part) and query pool (test part)."""
+
+    meta_train: np.ndarray
+    meta_val: np.ndarray
+    support_pool: np.ndarray
+    query_pool: np.ndarray
+    classes: dict
+
+
+@SPLITS.register("episodes")
+class Episodes:
+    """Class-disjoint N-way K-shot episodes (meta-train / meta-val / meta-test classes).
+
+    Parameters
+    ----------
+    classes : "bao2020" or {meta_train: [...], meta_val: [...], meta_test: [...]}
+        The class split; bao2020 is the 20 Newsgroups split of Bao et al. (2020).
+    n_way, n_query : int
+        Classes per episode, query documents per class.
+    n_episodes : int
+        Evaluation episodes per seed and shot setting.
+    n_val_episodes : int
+        Meta-validation episodes for choosing meta-hyperparameters.
+    fit_featurizer_on : {"meta-train", "train"}
+        Documents the featurizer is fitted on: the meta-train documents only,
+        or every train-part document (unlabelled; never a query document).
+    """
+
+    episodic = True
+    size_key = "k_shot"
+
+    def __init__(self, classes="bao2020", n_way=5, n_query=25, n_episodes=1000, n_val_episodes=100,
+                 fit_featurizer_on="meta-train"):
+        self.classes = classes
+        self.n_way = n_way
+        self.n_query = n_query
+        self.n_episodes = n_episodes
+        self.n_val_episodes = n_val_episodes
+        self.fit_featurizer_on = fit_featurizer_on
+
+    def class_split(self) -> dict:
+        if isinstance(self.classes, str):
+            return CLASS_SPLITS[self.classes]
+        return self.classes
+
+    def check(self) -> None:
+        if isinstance(self.classes, str):
+            if self.classes not in CLASS_SPLITS:
+                raise ValueError(f"'classes' must be one of {sorted(CLASS_SPLITS)} or a mapping; got {self.classes!r}")
+        elif not isinstance(self.classes, dict) or sorted(self.classes) != sorted(ROLES):
+            raise ValueError(f"'classes' must name lists for {list(ROLES)}; got {self.classes!r}")
+        split = self.class_split()
+        seen = [c for role in ROLES for c in split[role]]
+        if len(seen) != len(set(seen)):
+            raise ValueError("'classes': meta-train, meta-val and meta-test classes must be disjoint")
+        for key in ("n_way", "n_query", "n_episodes", "n_val_episodes"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"'{key}' must be a positive integer, got {value!r}")
+        if self.n_way > len(split["meta_test"]) or self.n_way > len(split["meta_val"]):
+            raise ValueError(f"'n_way'={self.n_way} exceeds the meta-test or meta-val classes")
+        if self.fit_featurizer_on not in FIT_FEATURIZER_ON:
+            raise ValueError(f"'fit_featurizer_on' must be one of {list(FIT_FEATURIZER_ON)}, got {self.fit_featurizer_on!r}")
+
+    def parts(self, corpus: Corpus) -> EpisodeParts:
+        split = self.class_split()
+        known = set(corpus.train.labels)
+        missing = [c for role in ROLES for c in split[role] if c not in known]
+        if missing:
+            raise DataError(f"split episodes: {corpus.name} has no class {missing[0]!r}")
+
+        def rows(part, role):
+            return np.flatnonzero(np.isin(getattr(corpus, part).labels, split[role]))
+
+        return EpisodeParts(
+            meta_train=rows("train", "meta_train"),
+            meta_val=rows("train", "meta_val"),
+            support_pool=rows("train", "meta_test"),
+            query_pool=rows("test", "meta_test"),
+            classes=split,
+        )
+
+
+def draw(rng, members_by_class: dict, classes, counts) -> tuple[np.ndarray, np.ndarray]:
+    """``counts`` members of each class (without replacement); labels are positions in ``classes``."""
+    index, labels = [], []
+    for position, cls in enumerate(classes):
+        index.append(rng.choice(members_by_class[cls], size=counts, replace=False))
+        labels.append(np.full(counts, position))
+    return np.concatenate(index), np.concatenate(labels)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """Rows of the support and query matrices, and labels 0..N-1 in the episode's class order."""
+
+    classes: tuple
+    support: np.ndarray
+    support_labels: np.ndarray
+    query: np.ndarray
+    query_labels: np.ndarray
+
+
+def sample_episodes(support_labels, query_labels, classes, n_way, k_shot, n_query, n_episodes, seed, name):
+    """Seeded episodes; the same (seed, name, k_shot, index) always gives the same episode.
+
+    ``support_labels`` and ``query_labels`` are the class of each row of the
+    support and query pools; when they are the same array (meta-validation),
+    support and query rows of an episode are disjoint.
+    """
+    same_pool = support_labels is query_labels
+    support_members = {c: np.flatnonzero(support_labels == c) for c in classes}
+    query_members = support_members if same_pool else {c: np.flatnonzero(query_labels == c) for c in classes}
+    episodes = []
+    for index in range(n_episodes):
+        rng = np.random.default_rng([seed, stable_hash(name), k_shot, index])
+        chosen = tuple(rng.choice(sorted(classes), size=n_way, replace=False))
+        if same_pool:
+            rows, labels = draw(rng, support_members, chosen, k_shot + n_query)
+            per_class = k_shot + n_query
+            is_support = (np.arange(len(rows)) % per_class) < k_shot
+            episodes.append(Episode(chosen, rows[is_support], labels[is_support], rows[~is_support], labels[~is_support]))
+        else:
+            support, s_labels = draw(rng, support_members, chosen, k_shot)
+            query, q_labels = draw(rng, query_members, chosen, n_query)
+            episodes.append(Episode(chosen, support, s_labels, query, q_labels))
+    return episodes

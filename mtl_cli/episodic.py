@@ -1,0 +1,146 @@
+"""Episodic evaluation: meta-fit a learner once, then adapt and score it on many few-shot episodes."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import joblib
+import numpy as np
+from pathlib import Path
+from sklearn.base import clone
+
+from .config import Cell
+from .data.episodes import Episodes, sample_episodes
+from .registry import FEATURIZERS
+
+
+@dataclass
+class EpisodeData:
+    """Featurized documents of an episodic split: labels are class names."""
+
+    X_meta_train: object
+    y_meta_train: np.ndarray
+    X_meta_val: object
+    y_meta_val: np.ndarray
+    X_support: object
+    y_support: np.ndarray
+    X_query: object
+    y_query: np.ndarray
+    classes: dict
+    n_features: int
+    featurize_seconds: float
+
+
+def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> EpisodeData:
+    """Fit the featurizer on meta-train (or all train-part) documents and transform every part."""
+    from .runner import load_corpus
+
+    start = time.perf_counter()
+    corpus = load_corpus(json.dumps(feature_spec["dataset"], sort_keys=True), cache_dir)
+    split_params = {k: v for k, v in feature_spec["split"].items() if k != "name"}
+    split = Episodes(**split_params)
+    parts = split.parts(corpus)
+    featurizer = dict(feature_spec["featurizer"])
+    transformer = FEATURIZERS.get(featurizer.pop("name")).build(featurizer, feature_spec["seed"])
+    fit_rows = parts.meta_train if split.fit_featurizer_on == "meta-train" else np.arange(len(corpus.train))
+    transformer.fit(corpus.train.rows(fit_rows))
+
+    def part(name, rows):
+        return transformer.transform(getattr(corpus, name).rows(rows)), getattr(corpus, name).labels[rows]
+
+    X_train, y_train = part("train", parts.meta_train)
+    X_val, y_val = part("train", parts.meta_val)
+    X_support, y_support = part("train", parts.support_pool)
+    X_query, y_query = part("test", parts.query_pool)
+    return EpisodeData(X_train, y_train, X_val, y_val, X_support, y_support, X_query, y_query,
+                       parts.classes, X_train.shape[1], time.perf_counter() - start)
+
+
+def cached_episode_data(feature_spec: dict, cache_dir: str | None) -> EpisodeData:
+    if cache_dir is None:
+        return build_episode_data(feature_spec)
+    memory = joblib.Memory(Path(cache_dir) / "episodes", verbose=0)
+    return memory.cache(build_episode_data, ignore=["cache_dir"])(feature_spec, cache_dir)
+
+
+class EpisodicValidation:
+    """Seeded N-way K-shot episodes of the meta-validation classes (support and query from the train part)."""
+
+    def __init__(self, X, labels, classes, n_way, k_shot, n_query, n_episodes, seed):
+        self.X, self.labels, self.n_way, self.k_shot = X, labels, n_way, k_shot
+        self.episodes = sample_episodes(labels, labels, classes, n_way, k_shot, n_query, n_episodes, seed, "meta-val")
+
+    def score(self, adapt) -> float:
+        """Mean accuracy over the validation episodes of the classifiers ``adapt(X_support, y_support)`` returns."""
+        return float(np.mean([episode_accuracy(adapt, self.X, self.X, e) for e in self.episodes]))
+
+
+def episode_accuracy(adapt, X_support_pool, X_query_pool, episode) -> float:
+    classifier = adapt(X_support_pool[episode.support], episode.support_labels)
+    return float(np.mean(classifier.predict(X_query_pool[episode.query]) == episode.query_labels))
+
+
+def single_task_adapter(learner):
+    """Adapt a plain (X, y, tasks) learner by fitting a fresh copy on the support set alone."""
+
+    def adapt(X_support, y_support):
+        model = clone(learner).fit(X_support, y_support, np.zeros(len(y_support), dtype=int))
+
+        class OneTask:
+            def predict(self, X):
+                return model.predict(X, np.zeros(X.shape[0], dtype=int))
+
+        return OneTask()
+
+    return adapt
+
+
+def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_seconds: float) -> list[dict]:
+    """Adapt the (meta-fitted) model on each evaluation episode and score it on the query set."""
+    split = Episodes(**{k: v for k, v in feature_spec["split"].items() if k != "name"})
+    episodes = sample_episodes(
+        data.y_support, data.y_query, data.classes["meta_test"], split.n_way, cell.size, split.n_query,
+        split.n_episodes, cell.seed, "meta-test",
+    )
+    adapt = model.adapt if getattr(model, "meta", False) else single_task_adapter(model)
+    records = []
+    start = time.perf_counter()
+    for index, episode in enumerate(episodes):
+        records.append(
+            {
+                "cell": cell.id,
+                "learner": cell.label,
+                "learner_name": cell.learner,
+                "params": cell.params,
+                "seed": cell.seed,
+                "n_way": split.n_way,
+                "k_shot": cell.size,
+                "episode": index,
+                "classes": list(episode.classes),
+                "accuracy": episode_accuracy(adapt, data.X_support, data.X_query, episode),
+                "n_features": data.n_features,
+                "fit_seconds": fit_seconds,
+                "featurize_seconds": data.featurize_seconds,
+                "selected_params": {k: v for k, v in vars(model).items() if k.endswith("_") and k[:-1] in ("l2", "inner_lr")} or None,
+            }
+        )
+    seconds_per_episode = (time.perf_counter() - start) / max(1, len(episodes))
+    for record in records:
+        record["episode_seconds"] = seconds_per_episode
+    return records
+
+
+def meta_fit(model, cell: Cell, feature_spec: dict, data: EpisodeData) -> float:
+    """Meta-fit a meta-learner on the meta-train documents, validating on meta-val episodes; returns seconds."""
+    if not getattr(model, "meta", False):
+        return 0.0
+    split = Episodes(**{k: v for k, v in feature_spec["split"].items() if k != "name"})
+    validation = EpisodicValidation(
+        data.X_meta_val, data.y_meta_val, data.classes["meta_val"], split.n_way, cell.size, split.n_query,
+        split.n_val_episodes, cell.seed,
+    )
+    start = time.perf_counter()
+    model.meta_fit(data.X_meta_train, data.y_meta_train, validation=validation)
+    return time.perf_counter() - start

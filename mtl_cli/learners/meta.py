@@ -1,0 +1,328 @@
+"""Meta-learned learners: learn from many training tasks how to learn a new one from few examples.
+
+Each has ``meta_fit(X, y, tasks=None, validation=None)``, which learns from
+the training tasks (``tasks`` None: the classes of ``y`` are the units, as in
+class-disjoint episodes), choosing its meta-hyperparameters on
+``validation`` (an EpisodicValidation, never meta-test data), and
+``adapt(X_support, y_support)``, which returns a fitted classifier with
+``predict``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.extmath import safe_sparse_dot
+
+from ..data.base import stable_hash
+from ..registry import LEARNERS
+
+PROJECTIONS = ("none", "lsa")
+
+
+def dense(X):
+    return X.toarray() if sp.issparse(X) else np.asarray(X)
+
+
+def unit_rows(Z):
+    Z = dense(Z)
+    return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+
+
+class Projection:
+    """Identity, or LSA (TruncatedSVD) fitted on the meta-training documents."""
+
+    def __init__(self, kind: str, n_components: int, seed: int):
+        self.kind, self.n_components, self.seed = kind, n_components, seed
+        self.svd = None
+
+    def fit(self, X):
+        if self.kind == "lsa":
+            from sklearn.decomposition import TruncatedSVD
+
+            self.svd = TruncatedSVD(min(self.n_components, min(X.shape) - 1), random_state=self.seed).fit(X)
+        return self
+
+    def __call__(self, X):
+        return X if self.svd is None else unit_rows(self.svd.transform(X))
+
+
+class LinearScores:
+    """A fitted few-shot classifier: argmax_c of (project(X) @ W + b)[:, c], with its classes."""
+
+    def __init__(self, project, W, b, classes):
+        self.project, self.W, self.b, self.classes = project, W, b, classes
+
+    def decision_function(self, X):
+        return np.asarray(safe_sparse_dot(self.project(X), self.W)) + self.b
+
+    def predict(self, X):
+        return self.classes[np.argmax(self.decision_function(X), axis=1)]
+
+
+class MetaLearner(BaseEstimator):
+    """Base: a learner that is meta-fitted once, then adapted to each new task."""
+
+    meta = True
+
+    def check(self) -> None:
+        if getattr(self, "projection", "none") not in PROJECTIONS:
+            raise ValueError(f"The 'projection' parameter of {type(self).__name__} must be one of {set(PROJECTIONS)}. Got {self.projection!r} instead.")
+
+    def fit_projection(self, X):
+        seed = 0 if self.random_state is None else self.random_state
+        self.projection_ = Projection(getattr(self, "projection", "none"), getattr(self, "n_components", 200), seed).fit(X)
+        return self.projection_
+
+    def choose(self, name: str, candidates, validation, adapt):
+        """Pick the candidate with the best mean accuracy on the validation episodes."""
+        candidates = list(candidates)
+        if validation is None or len(candidates) == 1:
+            return candidates[0]
+        scores = [validation.score(lambda Xs, ys, v=v: adapt(Xs, ys, v)) for v in candidates]
+        self.validation_scores_ = getattr(self, "validation_scores_", {}) | {name: dict(zip(map(float, candidates), scores))}
+        return candidates[int(np.argmax(scores))]
+
+
+def ridge_head(Z, y, l2, offset=None):
+    """Closed-form ridge on one-hot targets, in dual form (n_support << d): W = Z^T (Z Z^T + l2 I)^{-1} (Y - Z h).
+
+    A constant feature gives each class a bias. Returns (W of shape (d, n_classes), b, classes).
+    """
+    classes, labels = np.unique(y, return_inverse=True)
+    Y = np.eye(len(classes))[labels]
+    if offset is not None:
+        Y = Y - np.asarray(safe_sparse_dot(Z, offset))[:, None]
+    K = np.asarray(safe_sparse_dot(Z, Z.T, dense_output=True)) + 1.0  # + 1: the constant feature
+    alpha = np.linalg.solve(K + l2 * np.eye(len(K)), Y)
+    W = np.asarray(safe_sparse_dot(Z.T, alpha))
+    if offset is not None:
+        W = W + offset[:, None]
+    return W, alpha.sum(axis=0), classes
+
+
+@LEARNERS.register("prototypes")
+class Prototypes(MetaLearner):
+    """Nearest class centroid by cosine similarity; optionally in an LSA space fitted on meta-train documents.
+
+    Each support document is scaled to unit length, each class's centroid
+    is their mean (then unit length), and a query goes to the class of the
+    most similar centroid.
+    """
+
+    def __init__(self, projection="none", n_components=200, random_state=None):
+        self.projection = projection
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        self.check()
+        self.fit_projection(X)
+        return self
+
+    def adapt(self, X_support, y_support):
+        Z = unit_rows(self.projection_(X_support))
+        classes, labels = np.unique(y_support, return_inverse=True)
+        centroids = unit_rows(np.stack([Z[labels == c].mean(axis=0) for c in range(len(classes))]))
+        return LinearScores(lambda X: unit_rows(self.projection_(X)), centroids.T, 0.0, classes)
+
+
+@LEARNERS.register("ridge-head")
+class RidgeHead(MetaLearner):
+    """Closed-form ridge regression head on the support set, one-hot targets (Bertinetto et al., 2019).
+
+    The regularization is meta-learned: the value of ``l2s`` with the best
+    accuracy on meta-validation episodes. (Its scale only matters for a
+    loss, not for the argmax, so it is not learned here.)
+    """
+
+    def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), projection="none", n_components=200, random_state=None):
+        self.l2s = l2s
+        self.projection = projection
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def head(self, X_support, y_support, l2):
+        project = self.projection_
+        W, b, classes = ridge_head(project(X_support), y_support, l2)
+        return LinearScores(project, W, b, classes)
+
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        self.check()
+        self.fit_projection(X)
+        self.l2_ = self.choose("l2", self.l2s, validation, self.head)
+        return self
+
+    def adapt(self, X_support, y_support):
+        return self.head(X_support, y_support, self.l2_)
+
+
+def training_task_weights(X, y, tasks, l2: float) -> np.ndarray:
+    """One ridge solution per training task (rows): each task's +-1 targets, or each class vs the rest."""
+    from sklearn.linear_model import Ridge
+
+    if tasks is None:
+        classes = np.unique(y)
+        targets = np.stack([np.where(y == c, 1.0, -1.0) for c in classes], axis=1)
+        return np.atleast_2d(Ridge(alpha=l2, fit_intercept=False, solver="sparse_cg").fit(X, targets).coef_)
+    rows = []
+    for t in np.unique(tasks):
+        members = tasks == t
+        labels = np.unique(y[members])
+        target = np.where(y[members] == labels[-1], 1.0, -1.0)
+        rows.append(Ridge(alpha=l2, fit_intercept=False, solver="sparse_cg").fit(X[members], target).coef_)
+    return np.array(rows)
+
+
+@LEARNERS.register("meta-bias")
+class MetaBias(MetaLearner):
+    """Learning around a common mean (Denevi et al., 2018): ridge on the support set toward a bias h.
+
+    h is the mean of ridge solutions on the training tasks (with
+    ``tasks`` None, of each meta-train class against the rest). A new task
+    solves, per class c, min_w ||Z w - y_c||^2 + l2 ||w - h||^2 with one-hot
+    y_c; l2 is chosen on meta-validation. With h = 0 this is ``ridge-head``.
+    In N-way episodes with new classes a shared h adds the same score to
+    every class, so it cannot change a ridge head's argmax; it matters for
+    related tasks with consistent labels (held-out binary tasks).
+    """
+
+    def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), meta_l2=1.0, projection="none", n_components=200, random_state=None):
+        self.l2s = l2s
+        self.meta_l2 = meta_l2
+        self.projection = projection
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def head(self, X_support, y_support, l2):
+        W, b, classes = ridge_head(self.projection_(X_support), y_support, l2, offset=self.bias_)
+        return LinearScores(self.projection_, W, b, classes)
+
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        self.check()
+        Z = self.fit_projection(X)(X)
+        self.bias_ = training_task_weights(Z, np.asarray(y), tasks, self.meta_l2).mean(axis=0)
+        self.l2_ = self.choose("l2", self.l2s, validation, self.head)
+        return self
+
+    def adapt(self, X_support, y_support):
+        return self.head(X_support, y_support, self.l2_)
+
+
+@LEARNERS.register("meta-subspace")
+class MetaSubspace(MetaLearner):
+    """A shared low-dimensional representation B (d x rank) learned from training tasks; new tasks are fitted in it.
+
+    B holds the top right singular vectors of the matrix whose rows are
+    ridge solutions of many training tasks: ``n_meta_tasks`` N-way episodes
+    drawn from the meta-train classes (one weight vector per class of each)
+    when ``tasks`` is None, else one per given training task. A new task
+    fits a ridge head on the support documents projected on B (unit length),
+    with l2 chosen on meta-validation.
+    """
+
+    def __init__(self, rank=50, n_meta_tasks=100, l2s=(0.01, 0.1, 1.0), meta_l2=0.1, random_state=None):
+        self.rank = rank
+        self.n_meta_tasks = n_meta_tasks
+        self.l2s = l2s
+        self.meta_l2 = meta_l2
+        self.random_state = random_state
+
+    def project(self, X):
+        return unit_rows(safe_sparse_dot(X, self.basis_))
+
+    def head(self, X_support, y_support, l2):
+        W, b, classes = ridge_head(self.project(X_support), y_support, l2)
+        return LinearScores(self.project, W, b, classes)
+
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        y = np.asarray(y)
+        if tasks is None:
+            rng = np.random.default_rng([0 if self.random_state is None else self.random_state, stable_hash("meta-subspace")])
+            n_way = validation.n_way if validation is not None else min(5, len(np.unique(y)))
+            k_shot = max(validation.k_shot if validation is not None else 5, 5)
+            rows = []
+            classes = np.unique(y)
+            for _ in range(self.n_meta_tasks):
+                chosen = rng.choice(classes, size=n_way, replace=False)
+                index = np.concatenate([rng.choice(np.flatnonzero(y == c), size=k_shot, replace=False) for c in chosen])
+                W, _, _ = ridge_head(X[index], y[index], self.meta_l2)
+                rows.append(W.T)
+            weights = np.vstack(rows)
+        else:
+            weights = training_task_weights(X, y, tasks, self.meta_l2)
+        from sklearn.utils.extmath import randomized_svd
+
+        rank = min(self.rank, *weights.shape)
+        _, _, Vt = randomized_svd(weights - weights.mean(axis=0), rank, random_state=0)
+        self.basis_ = Vt.T
+        self.l2_ = self.choose("l2", self.l2s, validation, self.head)
+        return self
+
+    def adapt(self, X_support, y_support):
+        return self.head(X_support, y_support, self.l2_)
+
+
+def softmax_steps(Z, labels, W, b, steps: int, lr: float):
+    """``steps`` full-batch gradient steps of softmax cross-entropy from (W, b)."""
+    Y = np.eye(W.shape[1])[labels]
+    for _ in range(steps):
+        scores = np.asarray(safe_sparse_dot(Z, W)) + b
+        scores -= scores.max(axis=1, keepdims=True)
+        P = np.exp(scores)
+        P /= P.sum(axis=1, keepdims=True)
+        G = (P - Y) / len(labels)
+        W = W - lr * np.asarray(safe_sparse_dot(Z.T, G))
+        b = b - lr * G.sum(axis=0)
+    return W, b
+
+
+@LEARNERS.register("reptile")
+class Reptile(MetaLearner):
+    """First-order meta-learning of a linear softmax model's initialization (Nichol et al., 2018).
+
+    From the initialization (W0, b0), a task is learned by ``inner_steps``
+    gradient steps of cross-entropy on its support set. Meta-training draws
+    N-way K-shot episodes from the meta-train classes and moves the
+    initialization toward each adapted solution:
+    W0 <- W0 + meta_lr (W_adapted - W0). The inner learning rate is chosen
+    on meta-validation.
+    """
+
+    def __init__(self, inner_steps=10, inner_lrs=(1.0, 5.0, 20.0), meta_lr=0.5, n_meta_iterations=300,
+                 projection="none", n_components=200, random_state=None):
+        self.inner_steps = inner_steps
+        self.inner_lrs = inner_lrs
+        self.meta_lr = meta_lr
+        self.n_meta_iterations = n_meta_iterations
+        self.projection = projection
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def head(self, X_support, y_support, lr):
+        classes, labels = np.unique(y_support, return_inverse=True)
+        W, b = softmax_steps(self.projection_(X_support), labels, self.init_[0], self.init_[1], self.inner_steps, lr)
+        return LinearScores(self.projection_, W, b, classes)
+
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        self.check()
+        project = self.fit_projection(X)
+        Z, y = project(X), np.asarray(y)
+        n_way = validation.n_way if validation is not None else 5
+        k_shot = validation.k_shot if validation is not None else 5
+        rng = np.random.default_rng([0 if self.random_state is None else self.random_state, stable_hash("reptile")])
+        W0, b0 = np.zeros((Z.shape[1], n_way)), np.zeros(n_way)
+        lr = float(np.median(self.inner_lrs))
+        classes = np.unique(y)
+        for _ in range(self.n_meta_iterations):
+            chosen = rng.choice(classes, size=n_way, replace=False)
+            index = np.concatenate([rng.choice(np.flatnonzero(y == c), size=k_shot, replace=False) for c in chosen])
+            W, b = softmax_steps(Z[index], np.repeat(np.arange(n_way), k_shot), W0, b0, self.inner_steps, lr)
+            W0, b0 = W0 + self.meta_lr * (W - W0), b0 + self.meta_lr * (b - b0)
+        self.init_ = (W0, b0)
+        self.inner_lr_ = self.choose("inner_lr", self.inner_lrs, validation, self.head)
+        return self
+
+    def adapt(self, X_support, y_support):
+        return self.head(X_support, y_support, self.inner_lr_)
