@@ -60,6 +60,7 @@ class Progress:
 def report(summary, verb: str) -> None:
     """Print the accuracy table and where the run lives; exit 1 (or 2) if cells failed."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -75,7 +76,7 @@ def report(summary, verb: str) -> None:
         for row in rows:
             fmt = lambda m, c: f"{m:.3f}" + ("" if c != c else f" ± {c:.3f}")  # noqa: E731  (c != c: NaN)
             table.add_row(
-                row["learner"], str(row[size_key]),
+                escape(row["learner"]), str(row[size_key]),
                 *(fmt(row[f"{m}_mean"], row[f"{m}_ci95"]) for m in metrics), str(row[count]),
             )
         console.print(table)
@@ -139,6 +140,7 @@ def evaluate(
 def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
     """Validate a config and print its grid without running it."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from . import config as config_module
@@ -158,7 +160,7 @@ def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
     for cell in cells:
         labels.setdefault((cell.label, cell.size), []).append(str(cell.seed))
     for (label, n), seeds in labels.items():
-        table.add_row(label, str(n), ",".join(seeds))
+        table.add_row(escape(label), str(n), ",".join(seeds))
     console.print(table)
 
 

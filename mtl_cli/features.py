@@ -148,6 +148,7 @@ class TaskSet:
     task_test: np.ndarray
     n_features: int
     featurize_seconds: float
+    heldout: np.ndarray | None = None  # per task: held out for meta-learning (see splits.HoldoutTasks)
 
 
 def stack(tasks, index_attr: str, label_attr: str, matrix, position: dict):
@@ -186,4 +187,5 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSe
         task_test=task_test,
         n_features=X_train.shape[1],
         featurize_seconds=time.perf_counter() - start,
+        heldout=np.zeros(len(tasks), dtype=bool),
     )

@@ -22,6 +22,7 @@ import yaml
 
 from . import config as config_module
 from . import episodic as episodes_module
+from . import holdout
 from .config import Cell, Experiment
 from .errors import UserError
 from .features import TaskSet, featurize
@@ -49,20 +50,29 @@ def load_corpus(dataset_json: str, cache_dir: str | None = None):
 
 
 def split_tasks(feature_spec: dict, cache_dir: str | None = None):
-    """The tasks of a grid point, before featurization (subsampled training sets)."""
+    """The tasks of a grid point, before featurization, and the names of the held-out tasks.
+
+    Training sets are subsampled to ``n_train_per_task``, except those of the
+    tasks that meta-learners learn from when tasks are held out (full pools).
+    """
     from .data import subsample
 
     corpus = load_corpus(json.dumps(feature_spec["dataset"], sort_keys=True), cache_dir)
-    split = dict(feature_spec["split"])
-    tasks = SPLITS.get(split.pop("name"))(**split).tasks(corpus)
-    return corpus, [subsample(t, feature_spec["n_train_per_task"], feature_spec["seed"]) for t in tasks]
+    params = dict(feature_spec["split"])
+    split = SPLITS.get(params.pop("name"))(**params)
+    tasks = split.tasks(corpus)
+    heldout = split.heldout(tasks) if hasattr(split, "heldout") else set()
+    n, seed = feature_spec["n_train_per_task"], feature_spec["seed"]
+    return corpus, [subsample(t, n, seed) if not heldout or t.name in heldout else t for t in tasks], heldout
 
 
 def build_task_set(feature_spec: dict, cache_dir: str | None = None) -> TaskSet:
     """Featurize the tasks of one grid point (the function the disk cache wraps)."""
-    corpus, tasks = split_tasks(feature_spec, cache_dir)
+    corpus, tasks, heldout = split_tasks(feature_spec, cache_dir)
     featurizer = dict(feature_spec["featurizer"])
-    return featurize(corpus, tasks, featurizer.pop("name"), featurizer, feature_spec["seed"])
+    task_set = featurize(corpus, tasks, featurizer.pop("name"), featurizer, feature_spec["seed"])
+    task_set.heldout = np.array([t.name in heldout for t in tasks])
+    return task_set
 
 
 def cached_task_set(feature_spec: dict, cache_dir: str | None) -> TaskSet:
@@ -79,15 +89,19 @@ def make_learner(cell: Cell):
     return learner
 
 
-def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float) -> list[dict]:
-    """Per-task test records of a fitted model."""
+def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None, predict_seconds=None,
+          only=None) -> list[dict]:
+    """Per-task test records of a fitted model (of the tasks in ``only``, if given)."""
     from sklearn.metrics import f1_score
 
-    start = time.perf_counter()
-    y_pred = model.predict(task_set.X_test, task_set.task_test)
-    predict_seconds = time.perf_counter() - start
+    if y_pred is None:
+        start = time.perf_counter()
+        y_pred = model.predict(task_set.X_test, task_set.task_test)
+        predict_seconds = time.perf_counter() - start
     records = []
     for k, task in enumerate(task_set.task_names):
+        if only is not None and k not in only:
+            continue
         test, train = task_set.task_test == k, task_set.task_train == k
         y_true = task_set.y_test[test]
         records.append(
@@ -154,6 +168,9 @@ def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, episodic: bo
         seconds = episodes_module.meta_fit(model, cell, feature_spec, data)
         return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, seconds), model)
     task_set = cached_task_set(feature_spec, cache_dir)
+    if task_set.heldout.any():
+        model, fit_seconds = holdout.fit(model, task_set, cell)
+        return CellOutcome(cell, holdout.score(model, task_set, cell, fit_seconds), model)
     start = time.perf_counter()
     model.fit(task_set.X_train, task_set.y_train, task_set.task_train)
     fit_seconds = time.perf_counter() - start
@@ -168,6 +185,8 @@ def evaluate_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, model_p
         data = episodes_module.cached_episode_data(feature_spec, cache_dir)
         return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, fit_seconds))
     task_set = cached_task_set(feature_spec, cache_dir)
+    if task_set.heldout.any():
+        return CellOutcome(cell, holdout.score(model, task_set, cell, fit_seconds))
     return CellOutcome(cell, score(model, task_set, cell, fit_seconds))
 
 

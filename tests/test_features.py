@@ -70,7 +70,7 @@ def test_no_test_document_reaches_fit_and_features_are_cached(tmp_path, newsgrou
     assert len(fits) == 4  # one featurizer fit per (seed, size), shared by both learners
     for seed in (0, 1):
         for n in (5, 20):
-            corpus, tasks = split_tasks(experiment.feature_spec(seed, n))
+            corpus, tasks, _ = split_tasks(experiment.feature_spec(seed, n))
             expected = {corpus.train.data[i] for t in tasks for i in t.train_index}
             assert any(set(docs) == expected and len(docs) == len(expected) for docs in fits)
             test_docs = {corpus.test.data[i] for t in tasks for i in t.test_index} - set(corpus.train.data)

@@ -18,6 +18,29 @@ def rows_of(labels: np.ndarray, classes) -> np.ndarray:
     return np.flatnonzero(np.isin(labels, list(classes)))
 
 
+class HoldoutTasks:
+    """Mixin: ``holdout_tasks``, a fraction of the tasks held out for meta-learning.
+
+    Meta-learners learn from the other tasks' full training pools and are
+    then adapted to each held-out task from ``n_train_per_task`` samples;
+    the other learners see the held-out tasks' samples only. Results cover
+    the held-out tasks alone. The held-out subset is drawn once by
+    ``holdout_seed``.
+    """
+
+    def check_holdout(self) -> None:
+        if not isinstance(self.holdout_tasks, (int, float)) or not 0 <= self.holdout_tasks < 1:
+            raise ValueError(f"'holdout_tasks' must be a fraction in [0, 1), got {self.holdout_tasks!r}")
+
+    def heldout(self, tasks: list[Task]) -> set[str]:
+        """Names of the held-out tasks (none when ``holdout_tasks`` is 0)."""
+        if not self.holdout_tasks:
+            return set()
+        n = min(len(tasks) - 1, max(1, int(round(self.holdout_tasks * len(tasks)))))
+        order = np.random.default_rng([self.holdout_seed, stable_hash("holdout")]).permutation(len(tasks))
+        return {tasks[i].name for i in order[:n]}
+
+
 @SPLITS.register("single")
 class Single:
     """All classes of the corpus as one multi-class task (e.g. the 20-way problem)."""
@@ -28,19 +51,23 @@ class Single:
 
 
 @SPLITS.register("hierarchy-pairs")
-class HierarchyPairs:
+class HierarchyPairs(HoldoutTasks):
     """Binary tasks from the 20 Newsgroups hierarchy: one newsgroup of group A vs one of group B.
 
     For ``groups: [comp, rec]`` there is one task per (comp.*, rec.*) pair of
     newsgroups (5 x 4 = 20 tasks); label 1 always means "group A", so the
     tasks are related. Each task's test set is every test post of its two
     newsgroups. Groups: comp, rec, sci, talk.politics, religion, misc.
+    ``holdout_tasks`` holds a fraction of the tasks out for meta-learning.
     """
 
-    def __init__(self, groups=("comp", "rec")):
+    def __init__(self, groups=("comp", "rec"), holdout_tasks=0.0, holdout_seed=0):
         self.groups = groups
+        self.holdout_tasks = holdout_tasks
+        self.holdout_seed = holdout_seed
 
     def check(self) -> None:
+        self.check_holdout()
         groups = list(self.groups)
         if len(groups) != 2 or groups[0] == groups[1]:
             raise ValueError(f"'groups' must name two different groups, got {groups}")
@@ -100,8 +127,18 @@ class OneVsRest:
 
 
 @SPLITS.register("by-column")
-class ByColumn:
-    """The tasks named by the dataset's task column (a ``task`` column in a files dataset)."""
+class ByColumn(HoldoutTasks):
+    """The tasks named by the dataset's task column (a ``task`` column in a files dataset).
+
+    ``holdout_tasks`` holds a fraction of the tasks out for meta-learning.
+    """
+
+    def __init__(self, holdout_tasks=0.0, holdout_seed=0):
+        self.holdout_tasks = holdout_tasks
+        self.holdout_seed = holdout_seed
+
+    def check(self) -> None:
+        self.check_holdout()
 
     def tasks(self, corpus: Corpus) -> list[Task]:
         if corpus.train.tasks is None:

@@ -26,8 +26,10 @@ def dense(X):
 
 
 def unit_rows(Z):
-    Z = dense(Z)
-    return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+    """Rows scaled to unit Euclidean length (sparse stays sparse)."""
+    from sklearn.preprocessing import normalize
+
+    return normalize(Z) if sp.issparse(Z) else normalize(np.asarray(Z))
 
 
 class Projection:
@@ -85,13 +87,15 @@ class MetaLearner(BaseEstimator):
         return candidates[int(np.argmax(scores))]
 
 
-def ridge_head(Z, y, l2, offset=None):
-    """Closed-form ridge on one-hot targets, in dual form (n_support << d): W = Z^T (Z Z^T + l2 I)^{-1} (Y - Z h).
+def ridge_head(Z, y, l2, offset=None, signed=False):
+    """Closed-form ridge on one-hot targets, in dual form (n_support << d): W = h + Z^T (Z Z^T + l2 I)^{-1} (Y - Z h).
 
-    A constant feature gives each class a bias. Returns (W of shape (d, n_classes), b, classes).
+    A constant feature gives each class a bias; h (``offset``) defaults to 0.
+    ``signed``: one column of +-1 targets for labels {0, 1} instead.
+    Returns (W of shape (d, n_columns), b, classes).
     """
     classes, labels = np.unique(y, return_inverse=True)
-    Y = np.eye(len(classes))[labels]
+    Y = (2.0 * labels - 1.0)[:, None] if signed else np.eye(len(classes))[labels]
     if offset is not None:
         Y = Y - np.asarray(safe_sparse_dot(Z, offset))[:, None]
     K = np.asarray(safe_sparse_dot(Z, Z.T, dense_output=True)) + 1.0  # + 1: the constant feature
@@ -124,8 +128,11 @@ class Prototypes(MetaLearner):
     def adapt(self, X_support, y_support):
         Z = unit_rows(self.projection_(X_support))
         classes, labels = np.unique(y_support, return_inverse=True)
-        centroids = unit_rows(np.stack([Z[labels == c].mean(axis=0) for c in range(len(classes))]))
-        return LinearScores(lambda X: unit_rows(self.projection_(X)), centroids.T, 0.0, classes)
+        centroids = unit_rows(np.vstack([np.asarray(Z[labels == c].mean(axis=0)) for c in range(len(classes))]))
+        return LinearScores(self.unit_projection, centroids.T, 0.0, classes)
+
+    def unit_projection(self, X):
+        return unit_rows(self.projection_(X))
 
 
 @LEARNERS.register("ridge-head")
@@ -182,10 +189,11 @@ class MetaBias(MetaLearner):
     h is the mean of ridge solutions on the training tasks (with
     ``tasks`` None, of each meta-train class against the rest). A new task
     solves, per class c, min_w ||Z w - y_c||^2 + l2 ||w - h||^2 with one-hot
-    y_c; l2 is chosen on meta-validation. With h = 0 this is ``ridge-head``.
-    In N-way episodes with new classes a shared h adds the same score to
-    every class, so it cannot change a ridge head's argmax; it matters for
-    related tasks with consistent labels (held-out binary tasks).
+    y_c (binary tasks: one +-1 target, as h was learned); l2 is chosen on
+    meta-validation. With h = 0 this is ``ridge-head``. In N-way episodes
+    with new classes a shared h adds the same score to every class, so it
+    cannot change the argmax; it matters for related tasks with consistent
+    labels (held-out binary tasks).
     """
 
     def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), meta_l2=1.0, projection="none", n_components=200, random_state=None):
@@ -196,6 +204,11 @@ class MetaBias(MetaLearner):
         self.random_state = random_state
 
     def head(self, X_support, y_support, l2):
+        classes = np.unique(y_support)
+        if len(classes) == 2:  # one +-1 regression toward h, as the training tasks were fitted
+            labels = np.where(y_support == classes[1], 1, 0)
+            W, b, _ = ridge_head(self.projection_(X_support), labels, l2, offset=self.bias_, signed=True)
+            return LinearScores(self.projection_, np.hstack([-W, W]) / 2, np.array([-b, b]).ravel() / 2, classes)
         W, b, classes = ridge_head(self.projection_(X_support), y_support, l2, offset=self.bias_)
         return LinearScores(self.projection_, W, b, classes)
 
@@ -314,15 +327,26 @@ class Reptile(MetaLearner):
         rng = np.random.default_rng([0 if self.random_state is None else self.random_state, stable_hash("reptile")])
         W0, b0 = np.zeros((Z.shape[1], n_way)), np.zeros(n_way)
         lr = float(np.median(self.inner_lrs))
-        classes = np.unique(y)
         for _ in range(self.n_meta_iterations):
-            chosen = rng.choice(classes, size=n_way, replace=False)
-            index = np.concatenate([rng.choice(np.flatnonzero(y == c), size=k_shot, replace=False) for c in chosen])
-            W, b = softmax_steps(Z[index], np.repeat(np.arange(n_way), k_shot), W0, b0, self.inner_steps, lr)
+            index, labels = self.draw_task(rng, y, tasks, n_way, k_shot)
+            W, b = softmax_steps(Z[index], labels, W0, b0, self.inner_steps, lr)
             W0, b0 = W0 + self.meta_lr * (W - W0), b0 + self.meta_lr * (b - b0)
         self.init_ = (W0, b0)
         self.inner_lr_ = self.choose("inner_lr", self.inner_lrs, validation, self.head)
         return self
+
+    @staticmethod
+    def draw_task(rng, y, tasks, n_way, k_shot):
+        """A training task's support set: N random classes in random label order (class-disjoint
+        episodes), or a random given task with its labels in sorted order (consistent labels)."""
+        if tasks is None:
+            chosen = rng.choice(np.unique(y), size=n_way, replace=False)
+            members = [np.flatnonzero(y == c) for c in chosen]
+        else:
+            rows = np.flatnonzero(tasks == rng.choice(np.unique(tasks)))
+            members = [rows[y[rows] == c] for c in np.unique(y[rows])]
+        index = [rng.choice(m, size=min(k_shot, len(m)), replace=False) for m in members]
+        return np.concatenate(index), np.concatenate([np.full(len(i), k) for k, i in enumerate(index)])
 
     def adapt(self, X_support, y_support):
         return self.head(X_support, y_support, self.inner_lr_)
