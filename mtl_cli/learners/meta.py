@@ -77,14 +77,20 @@ class MetaLearner(BaseEstimator):
         self.projection_ = Projection(getattr(self, "projection", "none"), getattr(self, "n_components", 200), seed).fit(X)
         return self.projection_
 
-    def choose(self, name: str, candidates, validation, adapt):
-        """Pick the candidate with the best mean accuracy on the validation episodes."""
+    def choose(self, name: str, candidates, validation, adapt, tolerance: float = 0.005):
+        """Pick a meta-hyperparameter on the validation episodes (or tasks).
+
+        ``candidates`` come in order of preference, the most conservative
+        first (strongest regularization, smallest step); the first whose mean
+        validation accuracy is within ``tolerance`` of the best wins, so a
+        near-tie on a few validation tasks does not pick an unstable value.
+        """
         candidates = list(candidates)
         if validation is None or len(candidates) == 1:
             return candidates[0]
         scores = [validation.score(lambda Xs, ys, v=v: adapt(Xs, ys, v)) for v in candidates]
         self.validation_scores_ = getattr(self, "validation_scores_", {}) | {name: dict(zip(map(float, candidates), scores))}
-        return candidates[int(np.argmax(scores))]
+        return next(v for v, score in zip(candidates, scores) if score >= max(scores) - tolerance)
 
 
 def ridge_head(Z, y, l2, offset=None, signed=False):
@@ -158,7 +164,7 @@ class RidgeHead(MetaLearner):
     def meta_fit(self, X, y, tasks=None, validation=None):
         self.check()
         self.fit_projection(X)
-        self.l2_ = self.choose("l2", self.l2s, validation, self.head)
+        self.l2_ = self.choose("l2", sorted(self.l2s, reverse=True), validation, self.head)
         return self
 
     def adapt(self, X_support, y_support):
@@ -216,7 +222,7 @@ class MetaBias(MetaLearner):
         self.check()
         Z = self.fit_projection(X)(X)
         self.bias_ = training_task_weights(Z, np.asarray(y), tasks, self.meta_l2).mean(axis=0)
-        self.l2_ = self.choose("l2", self.l2s, validation, self.head)
+        self.l2_ = self.choose("l2", sorted(self.l2s, reverse=True), validation, self.head)
         return self
 
     def adapt(self, X_support, y_support):
@@ -270,7 +276,7 @@ class MetaSubspace(MetaLearner):
         rank = min(self.rank, *weights.shape)
         _, _, Vt = randomized_svd(weights - weights.mean(axis=0), rank, random_state=0)
         self.basis_ = Vt.T
-        self.l2_ = self.choose("l2", self.l2s, validation, self.head)
+        self.l2_ = self.choose("l2", sorted(self.l2s, reverse=True), validation, self.head)
         return self
 
     def adapt(self, X_support, y_support):
@@ -332,7 +338,7 @@ class Reptile(MetaLearner):
             W, b = softmax_steps(Z[index], labels, W0, b0, self.inner_steps, lr)
             W0, b0 = W0 + self.meta_lr * (W - W0), b0 + self.meta_lr * (b - b0)
         self.init_ = (W0, b0)
-        self.inner_lr_ = self.choose("inner_lr", self.inner_lrs, validation, self.head)
+        self.inner_lr_ = self.choose("inner_lr", sorted(self.inner_lrs), validation, self.head)
         return self
 
     @staticmethod

@@ -1,0 +1,90 @@
+"""Held-out tasks: meta-learners learn from the other tasks, results cover the held-out ones."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mtl_cli import config as config_module
+from mtl_cli.data.splits import ByColumn, HierarchyPairs
+from mtl_cli.learners.meta import MetaLearner, Prototypes
+from mtl_cli.registry import LEARNERS
+from mtl_cli.runner import split_tasks, train
+
+CONFIG = """
+name: ho
+dataset: {{name: synthetic, n_tasks: 8, n_features: 10, n_train: 80, n_test: 50, seed: 2}}
+split: {{name: by-column, holdout_tasks: 0.25, n_train_per_task: [4, 10]}}
+featurizer: {{name: none}}
+learners: {learners}
+seeds: [0, 1]
+"""
+
+
+class Spy(MetaLearner):
+    """Records which tasks and how many samples it is meta-fitted and validated on."""
+
+    def __init__(self, log=None, random_state=None):
+        self.log, self.random_state = log, random_state
+
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        with open(self.log, "a") as f:
+            f.write(json.dumps({"tasks": sorted(set(tasks.tolist())), "n": len(y),
+                                "validation": len(validation.splits)}) + "\n")
+        self.inner_ = Prototypes().meta_fit(X, y)
+        return self
+
+    def adapt(self, X_support, y_support):
+        with open(self.log, "a") as f:
+            f.write(json.dumps({"adapt": len(y_support)}) + "\n")
+        return self.inner_.adapt(X_support, y_support)
+
+
+@pytest.fixture
+def spy():
+    LEARNERS.register("spy-holdout")(Spy)
+    yield
+    LEARNERS.unregister("spy-holdout")
+
+
+def test_heldout_subset_is_seeded_and_a_quarter():
+    split = HierarchyPairs(["comp", "rec"], holdout_tasks=0.25)
+    names = [f"t{i}" for i in range(20)]
+
+    class T:
+        def __init__(self, name):
+            self.name = name
+
+    chosen = split.heldout([T(n) for n in names])
+    assert len(chosen) == 5 and chosen == split.heldout([T(n) for n in names])
+    assert HierarchyPairs(holdout_tasks=0.25, holdout_seed=1).heldout([T(n) for n in names]) != chosen
+    assert ByColumn().heldout([T(n) for n in names]) == set()
+    with pytest.raises(ValueError, match="'holdout_tasks' must be a fraction"):
+        ByColumn(holdout_tasks=1.5).check()
+
+
+def test_meta_learners_learn_from_training_tasks_only(tmp_path, spy):
+    log = tmp_path / "spy.jsonl"
+    config = tmp_path / "ho.yaml"
+    config.write_text(CONFIG.format(learners=f"[{{name: spy-holdout, log: {log}}}, {{name: single-task, estimator: logistic}}, {{name: meta-bias}}]"))
+    experiment = config_module.load(config)
+    summary = train(experiment, tmp_path / "runs", n_jobs=1)
+    assert not summary.failures
+    _, tasks, heldout = split_tasks(experiment.feature_spec(0, 4))
+    assert len(heldout) == 2
+    heldout_ids = {k for k, t in enumerate(tasks) if t.name in heldout}
+    calls = [json.loads(line) for line in open(log)]
+    fits = [c for c in calls if "tasks" in c]
+    assert len(fits) == 4  # 2 sizes x 2 seeds
+    for call in fits:
+        assert not set(call["tasks"]) & heldout_ids  # never a held-out task
+        assert len(call["tasks"]) == 5 and call["n"] == 5 * 80  # full pools of the 6 training tasks but 1
+        assert call["validation"] == 1  # a quarter of the training tasks validate
+    adapted = [c["adapt"] for c in calls if "adapt" in c]
+    assert sorted(set(adapted)) == [4, 10]  # held-out tasks adapt from n_train_per_task samples
+    records = [json.loads(line) for line in open(tmp_path / "runs" / "ho" / "results.jsonl")]
+    assert {r["task"] for r in records} == heldout
+    assert {r["n_train"] for r in records if r["n_train_per_task"] == 10} == {10}
+    table = {(r["learner"], r["n_train_per_task"]): r for r in summary.tables["accuracy"]}
+    assert table[("meta-bias", 4)]["accuracy_mean"] > table[("single-task[estimator=logistic]", 4)]["accuracy_mean"]
+    assert all(r["n_tasks"] == 2 for r in summary.tables["accuracy"])
