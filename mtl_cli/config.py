@@ -68,6 +68,11 @@ class Cell:
     def label(self) -> str:
         return learner_label(self.learner, self.params)
 
+    def record_fields(self) -> dict:
+        """What identifies this cell in each of its result records."""
+        return {"cell": self.id, "learner": self.label, "learner_name": self.learner, "params": self.params,
+                "seed": self.seed}
+
 
 @dataclass
 class Experiment:

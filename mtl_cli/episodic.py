@@ -110,11 +110,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
     for index, episode in enumerate(episodes):
         records.append(
             {
-                "cell": cell.id,
-                "learner": cell.label,
-                "learner_name": cell.learner,
-                "params": cell.params,
-                "seed": cell.seed,
+                **cell.record_fields(),
                 "n_way": split.n_way,
                 "k_shot": cell.size,
                 "episode": index,
@@ -123,7 +119,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
                 "n_features": data.n_features,
                 "fit_seconds": fit_seconds,
                 "featurize_seconds": data.featurize_seconds,
-                "selected_params": {k: v for k, v in vars(model).items() if k.endswith("_") and k[:-1] in ("l2", "inner_lr")} or None,
+                "selected_params": getattr(model, "selected_params_", None),
             }
         )
     seconds_per_episode = (time.perf_counter() - start) / max(1, len(episodes))

@@ -106,11 +106,7 @@ def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None,
         y_true = task_set.y_test[test]
         records.append(
             {
-                "cell": cell.id,
-                "learner": cell.label,
-                "learner_name": cell.learner,
-                "params": cell.params,
-                "seed": cell.seed,
+                **cell.record_fields(),
                 "n_train_per_task": cell.size,
                 "task": task,
                 "n_train": int(train.sum()),

@@ -86,11 +86,13 @@ class MetaLearner(BaseEstimator):
         near-tie on a few validation tasks does not pick an unstable value.
         """
         candidates = list(candidates)
-        if validation is None or len(candidates) == 1:
-            return candidates[0]
-        scores = [validation.score(lambda Xs, ys, v=v: adapt(Xs, ys, v)) for v in candidates]
-        self.validation_scores_ = getattr(self, "validation_scores_", {}) | {name: dict(zip(map(float, candidates), scores))}
-        return next(v for v, score in zip(candidates, scores) if score >= max(scores) - tolerance)
+        chosen = candidates[0]
+        if validation is not None and len(candidates) > 1:
+            scores = [validation.score(lambda Xs, ys, v=v: adapt(Xs, ys, v)) for v in candidates]
+            self.validation_scores_ = getattr(self, "validation_scores_", {}) | {name: dict(zip(map(float, candidates), scores))}
+            chosen = next(v for v, score in zip(candidates, scores) if score >= max(scores) - tolerance)
+        self.selected_params_ = getattr(self, "selected_params_", {}) | {name: float(chosen)}
+        return chosen
 
 
 def ridge_head(Z, y, l2, offset=None, signed=False):

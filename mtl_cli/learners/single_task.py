@@ -18,8 +18,20 @@ def fit_one(estimator, params, random_state, X, y):
     return make_estimator(estimator, params, random_state).fit(X, y)
 
 
+class WrapsEstimator(BaseMultiTaskClassifier):
+    """Base of the learners that wrap a scikit-learn classifier named by ``estimator``."""
+
+    def __init__(self, estimator="linear-svc", estimator_params=None, random_state=None):
+        self.estimator = estimator
+        self.estimator_params = estimator_params
+        self.random_state = random_state
+
+    def check(self) -> None:
+        check_estimator_spec(self.estimator, self.estimator_params)
+
+
 @LEARNERS.register("single-task")
-class SingleTaskClassifier(BaseMultiTaskClassifier):
+class SingleTaskClassifier(WrapsEstimator):
     """Independent models: one scikit-learn classifier per task, fitted on that task's samples alone.
 
     Parameters
@@ -31,14 +43,6 @@ class SingleTaskClassifier(BaseMultiTaskClassifier):
     random_state : int or None
         Seed of the estimators that take one.
     """
-
-    def __init__(self, estimator="linear-svc", estimator_params=None, random_state=None):
-        self.estimator = estimator
-        self.estimator_params = estimator_params
-        self.random_state = random_state
-
-    def check(self) -> None:
-        check_estimator_spec(self.estimator, self.estimator_params)
 
     def fit(self, X, y, tasks):
         y, tasks = np.asarray(y), np.asarray(tasks)
@@ -59,20 +63,12 @@ class SingleTaskClassifier(BaseMultiTaskClassifier):
 
 
 @LEARNERS.register("pooled")
-class PooledClassifier(BaseMultiTaskClassifier):
+class PooledClassifier(WrapsEstimator):
     """Share everything: one scikit-learn classifier fitted on all tasks' samples together.
 
     Parameters are those of ``single-task``; the task ids are ignored except
     for checking them at predict time.
     """
-
-    def __init__(self, estimator="linear-svc", estimator_params=None, random_state=None):
-        self.estimator = estimator
-        self.estimator_params = estimator_params
-        self.random_state = random_state
-
-    def check(self) -> None:
-        check_estimator_spec(self.estimator, self.estimator_params)
 
     def fit(self, X, y, tasks):
         self.tasks_ = np.unique(tasks)
