@@ -110,3 +110,26 @@ def test_files_path_is_relative_to_the_config(tmp_path):
     assert experiment.dataset.params["path"] == str(tmp_path / "sub" / "data.csv")
     config.write_text(yaml.safe_dump({k: v for k, v in GOOD.items() if k != "name"}))
     assert config_module.load(config).name == "c"  # the run is named after the file
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seeds=st.lists(st.integers(0, 10**6), min_size=1, max_size=4, unique=True),
+    sizes=st.lists(st.integers(1, 500), min_size=1, max_size=4, unique=True),
+    cs=st.lists(st.floats(0.001, 100, allow_nan=False), min_size=1, max_size=3, unique=True),
+)
+def test_any_valid_grid_expands_to_the_product_with_unique_stable_ids(seeds, sizes, cs):
+    raw = with_change("seeds", seeds)
+    raw["split"]["n_train_per_task"] = sizes
+    raw["learners"][0]["estimator_params"]["C"] = cs
+    experiment = config_module.from_dict(raw)
+    cells = experiment.cells()
+    assert len(cells) == len(seeds) * len(sizes) * len(cs)
+    assert len({c.id for c in cells}) == len(cells)
+    assert [c.id for c in cells] == [c.id for c in config_module.from_dict(raw).cells()]
+    assert {(c.seed, c.size, c.params["estimator_params"]["C"]) for c in cells} == {
+        (s, n, c) for s in seeds for n in sizes for c in cs
+    }

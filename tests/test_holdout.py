@@ -88,3 +88,13 @@ def test_meta_learners_learn_from_training_tasks_only(tmp_path, spy):
     table = {(r["learner"], r["n_train_per_task"]): r for r in summary.tables["accuracy"]}
     assert table[("meta-bias", 4)]["accuracy_mean"] > table[("single-task[estimator=logistic]", 4)]["accuracy_mean"]
     assert all(r["n_tasks"] == 2 for r in summary.tables["accuracy"])
+
+
+def test_eval_rescores_a_holdout_run(tmp_path):
+    from mtl_cli.runner import evaluate
+
+    config = tmp_path / "ho.yaml"
+    config.write_text(CONFIG.format(learners="[{name: meta-bias}, {name: pooled, estimator: ridge}]"))
+    summary = train(config_module.load(config), tmp_path / "runs", n_jobs=2)
+    again = evaluate(tmp_path / "runs" / "ho", n_jobs=2)
+    assert not again.failures and again.tables["accuracy"] == summary.tables["accuracy"]

@@ -149,3 +149,16 @@ def test_meta_bias_helps_related_binary_tasks():
     if len(set(ys)) < 2:
         ys[0] = 1 - ys[0]
     assert np.mean(model.adapt(Xs, ys).predict(Xq) == yq) > np.mean(plain.adapt(Xs, ys).predict(Xq) == yq) + 0.1
+
+
+def test_eval_rescores_an_episodic_run_from_saved_models(tmp_path, newsgroups_home):
+    from mtl_cli.runner import evaluate
+
+    config = tmp_path / "few.yaml"
+    config.write_text(EPISODES_CONFIG.format(learners="[{name: ridge-head}, {name: reptile, n_meta_iterations: 20}]"))
+    summary = train(config_module.load(config), tmp_path / "runs", n_jobs=1)
+    again = evaluate(tmp_path / "runs" / "few")
+    assert not again.failures and again.n_skipped == 0
+    assert again.tables["accuracy"] == summary.tables["accuracy"]
+    records = [json.loads(line) for line in open(tmp_path / "runs" / "few" / "results.jsonl")]
+    assert {tuple(r["selected_params"]) for r in records} == {("l2",), ("inner_lr",)}
