@@ -239,23 +239,28 @@ class MetaSubspace(MetaLearner):
     ridge solutions of many training tasks: ``n_meta_tasks`` N-way episodes
     drawn from the meta-train classes (one weight vector per class of each)
     when ``tasks`` is None, else one per given training task. A new task
-    fits a ridge head on the support documents projected on B (unit length),
-    with l2 chosen on meta-validation.
+    fits a ridge head on the support documents projected on B (unit length).
+    The rank (from ``ranks``, smallest preferred) and then l2 are chosen on
+    meta-validation.
     """
 
-    def __init__(self, rank=50, n_meta_tasks=100, l2s=(0.01, 0.1, 1.0), meta_l2=0.1, random_state=None):
-        self.rank = rank
+    def __init__(self, ranks=(10, 25, 50), n_meta_tasks=100, l2s=(0.01, 0.1, 1.0), meta_l2=0.1, random_state=None):
+        self.ranks = ranks
         self.n_meta_tasks = n_meta_tasks
         self.l2s = l2s
         self.meta_l2 = meta_l2
         self.random_state = random_state
 
     def project(self, X):
-        return unit_rows(safe_sparse_dot(X, self.basis_))
+        return unit_rows(safe_sparse_dot(X, self.basis_[:, : self.rank_]))
 
     def head(self, X_support, y_support, l2):
         W, b, classes = ridge_head(self.project(X_support), y_support, l2)
         return LinearScores(self.project, W, b, classes)
+
+    def head_of_rank(self, X_support, y_support, rank):
+        self.rank_ = int(rank)
+        return self.head(X_support, y_support, float(np.median(self.l2s)))
 
     def meta_fit(self, X, y, tasks=None, validation=None):
         y = np.asarray(y)
@@ -275,9 +280,10 @@ class MetaSubspace(MetaLearner):
             weights = training_task_weights(X, y, tasks, self.meta_l2)
         from sklearn.utils.extmath import randomized_svd
 
-        rank = min(self.rank, *weights.shape)
-        _, _, Vt = randomized_svd(weights - weights.mean(axis=0), rank, random_state=0)
+        ranks = sorted({min(r, *weights.shape) for r in self.ranks})
+        _, _, Vt = randomized_svd(weights - weights.mean(axis=0), ranks[-1], random_state=0)
         self.basis_ = Vt.T
+        self.rank_ = int(self.choose("rank", ranks, validation, self.head_of_rank))
         self.l2_ = self.choose("l2", sorted(self.l2s, reverse=True), validation, self.head)
         return self
 
