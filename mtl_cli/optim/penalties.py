@@ -22,11 +22,15 @@ class QuadraticCoupling:
         self.M = M
         self.eigenvalues, self.eigenvectors = np.linalg.eigh(M)
 
+    def apply(self, W):
+        """M W."""
+        return self.M @ W
+
     def value(self, W) -> float:
-        return 0.5 * float(np.sum(W * (self.M @ W)))
+        return 0.5 * float(np.vdot(W, self.apply(W)))
 
     def gradient(self, W):
-        return self.M @ W
+        return self.apply(W)
 
     def prox(self, V, step):
         Q = self.eigenvectors
@@ -45,17 +49,29 @@ def laplacian(n_tasks: int, edges) -> np.ndarray:
 
 
 def independent(n_tasks: int, l2: float) -> QuadraticCoupling:
-    """Omega = (l2/2) sum_t ||w_t||^2: T independent ridge-penalized models."""
-    return QuadraticCoupling(l2 * np.eye(n_tasks))
+    """Omega = (l2/2) sum_t ||w_t||^2: T independent ridge-penalized models (the mean penalty with alpha = 0)."""
+    return MeanCoupling(n_tasks, 0.0, l2)
+
+
+class MeanCoupling(QuadraticCoupling):
+    """Omega = (l2/2) sum_t ||w_t||^2 + (alpha/2) sum_t ||w_t - w_bar||^2 (Evgeniou & Pontil, 2004).
+
+    sum_t ||w_t - w_bar||^2 = tr(W^T (I - 11^T / T) W), so M W = (l2 + alpha) W - alpha 1 w_bar^T:
+    two passes over W instead of a (T, T) by (T, d) product.
+    """
+
+    def __init__(self, n_tasks: int, alpha: float, l2: float):
+        self.alpha, self.l2 = alpha, l2
+        centering = np.eye(n_tasks) - np.full((n_tasks, n_tasks), 1.0 / n_tasks)
+        super().__init__(l2 * np.eye(n_tasks) + alpha * centering)
+
+    def apply(self, W):
+        return (self.l2 + self.alpha) * W - self.alpha * W.mean(axis=0)
 
 
 def mean_regularized(n_tasks: int, alpha: float, l2: float) -> QuadraticCoupling:
-    """Omega = (l2/2) sum_t ||w_t||^2 + (alpha/2) sum_t ||w_t - w_bar||^2 (Evgeniou & Pontil, 2004).
-
-    sum_t ||w_t - w_bar||^2 = tr(W^T (I - 11^T / T) W).
-    """
-    centering = np.eye(n_tasks) - np.full((n_tasks, n_tasks), 1.0 / n_tasks)
-    return QuadraticCoupling(l2 * np.eye(n_tasks) + alpha * centering)
+    """The mean-regularized penalty (MeanCoupling)."""
+    return MeanCoupling(n_tasks, alpha, l2)
 
 
 def graph_regularized(n_tasks: int, edges, alpha: float, l2: float) -> QuadraticCoupling:
