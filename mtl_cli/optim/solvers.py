@@ -44,9 +44,10 @@ def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, rest
         raise TypeError(f"{type(penalty).__name__} is not compatible with fista: it must implement `prox`")
     cut = data.n_columns * data.n_features
 
-    def prox(v, step):
+    def prox(v, step):  # in place on v, a fresh array: the W part goes through the prox, b stays
         W = penalty.prox(v[:cut].reshape(data.n_columns, data.n_features), step)
-        return np.concatenate([W.ravel(), v[cut:]]), W
+        v[:cut] = W.ravel()
+        return v, W
 
     L = data.lipschitz_bound(loss)
     m_x = data.margins(x)
@@ -67,7 +68,7 @@ def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, rest
                 break
             L *= 2.0
         history.append(f_new + penalty.value(W_new))
-        stop_crit = L * np.abs(d).max()
+        stop_crit = L * max(d.max(), -d.min())
         delta = x_new - x
         beta = 0.0
         if accelerate:
@@ -75,7 +76,9 @@ def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, rest
                 t = 1.0
             t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
             beta, t = (t - 1.0) / t_next, t_next
-        y, m_y = x_new + beta * delta, m_new + beta * (m_new - m_x)
+        delta *= beta  # y = x_new + beta (x_new - x), without temporaries
+        delta += x_new
+        y, m_y = delta, m_new + beta * (m_new - m_x)
         x, m_x = x_new, m_new
         if stop_crit < tol:
             break
