@@ -27,10 +27,14 @@ class QuadraticCoupling:
         return self.M @ W
 
     def value(self, W) -> float:
-        return 0.5 * float(np.vdot(W, self.apply(W)))
+        return self.value_and_gradient(W)[0]
 
     def gradient(self, W):
         return self.apply(W)
+
+    def value_and_gradient(self, W):
+        MW = self.apply(W)
+        return 0.5 * float(np.vdot(W, MW)), MW
 
     def prox(self, V, step):
         Q = self.eigenvectors
