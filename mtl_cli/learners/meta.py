@@ -269,11 +269,9 @@ class MetaSubspace(MetaLearner):
             n_way = validation.n_way if validation is not None else min(5, len(np.unique(y)))
             k_shot = max(validation.k_shot if validation is not None else 5, 5)
             rows = []
-            classes = np.unique(y)
             for _ in range(self.n_meta_tasks):
-                chosen = rng.choice(classes, size=n_way, replace=False)
-                index = np.concatenate([rng.choice(np.flatnonzero(y == c), size=k_shot, replace=False) for c in chosen])
-                W, _, _ = ridge_head(X[index], y[index], self.meta_l2)
+                index, labels = draw_training_task(rng, y, None, n_way, k_shot)
+                W, _, _ = ridge_head(X[index], labels, self.meta_l2)
                 rows.append(W.T)
             weights = np.vstack(rows)
         else:
@@ -289,6 +287,23 @@ class MetaSubspace(MetaLearner):
 
     def adapt(self, X_support, y_support):
         return self.head(X_support, y_support, self.l2_)
+
+
+def draw_training_task(rng, y, tasks, n_way: int, k_shot: int):
+    """Rows and labels 0..N-1 of a training task's support set.
+
+    With ``tasks`` None: N random classes in random label order (class-disjoint
+    episodes). Else: a random given task, its labels in sorted order (tasks
+    whose labels mean the same thing).
+    """
+    if tasks is None:
+        chosen = rng.choice(np.unique(y), size=n_way, replace=False)
+        members = [np.flatnonzero(y == c) for c in chosen]
+    else:
+        rows = np.flatnonzero(tasks == rng.choice(np.unique(tasks)))
+        members = [rows[y[rows] == c] for c in np.unique(y[rows])]
+    index = [rng.choice(m, size=min(k_shot, len(m)), replace=False) for m in members]
+    return np.concatenate(index), np.concatenate([np.full(len(i), k) for k, i in enumerate(index)])
 
 
 def softmax_steps(Z, labels, W, b, steps: int, lr: float):
@@ -342,25 +357,12 @@ class Reptile(MetaLearner):
         W0, b0 = np.zeros((Z.shape[1], n_way)), np.zeros(n_way)
         lr = float(np.median(self.inner_lrs))
         for _ in range(self.n_meta_iterations):
-            index, labels = self.draw_task(rng, y, tasks, n_way, k_shot)
+            index, labels = draw_training_task(rng, y, tasks, n_way, k_shot)
             W, b = softmax_steps(Z[index], labels, W0, b0, self.inner_steps, lr)
             W0, b0 = W0 + self.meta_lr * (W - W0), b0 + self.meta_lr * (b - b0)
         self.init_ = (W0, b0)
         self.inner_lr_ = self.choose("inner_lr", sorted(self.inner_lrs), validation, self.head)
         return self
-
-    @staticmethod
-    def draw_task(rng, y, tasks, n_way, k_shot):
-        """A training task's support set: N random classes in random label order (class-disjoint
-        episodes), or a random given task with its labels in sorted order (consistent labels)."""
-        if tasks is None:
-            chosen = rng.choice(np.unique(y), size=n_way, replace=False)
-            members = [np.flatnonzero(y == c) for c in chosen]
-        else:
-            rows = np.flatnonzero(tasks == rng.choice(np.unique(tasks)))
-            members = [rows[y[rows] == c] for c in np.unique(y[rows])]
-        index = [rng.choice(m, size=min(k_shot, len(m)), replace=False) for m in members]
-        return np.concatenate(index), np.concatenate([np.full(len(i), k) for k, i in enumerate(index)])
 
     def adapt(self, X_support, y_support):
         return self.head(X_support, y_support, self.inner_lr_)
