@@ -83,59 +83,71 @@ def graph_regularized(n_tasks: int, edges, alpha: float, l2: float) -> Quadratic
     return QuadraticCoupling(l2 * np.eye(n_tasks) + alpha * laplacian(n_tasks, edges))
 
 
-class L21:
+class NormsPenalty:
+    """Omega(W) = alpha sum_k s_k + (l2/2) sum_k s_k^2 over norms s_k of parts of W.
+
+    For l21 the s_k are the norms of the feature rows W[:, j], for trace the
+    singular values; both have sum_k s_k^2 = ||W||_F^2, and the prox
+    shrinks each s_k to max(s_k - step alpha, 0) / (1 + step l2).
+    """
+
+    smooth = False
+
+    def __init__(self, alpha: float, l2: float):
+        self.alpha, self.l2 = alpha, l2
+        self._last_prox = (None, 0.0)
+
+    def norms(self, W) -> np.ndarray:
+        raise NotImplementedError
+
+    def from_norms(self, norms) -> float:
+        return self.alpha * float(norms.sum()) + 0.5 * self.l2 * float(norms @ norms)
+
+    def shrink(self, norms, step):
+        return np.maximum(norms - step * self.alpha, 0.0) / (1.0 + step * self.l2)
+
+    def value(self, W) -> float:
+        if W is self._last_prox[0]:  # the solver asks for Omega at the prox output it just got
+            return self._last_prox[1]
+        return self.from_norms(self.norms(W))
+
+    def remember(self, W, norms):
+        """Keep Omega(W) from the prox's own norms; return W."""
+        self._last_prox = (W, self.from_norms(norms))
+        return W
+
+
+class L21(NormsPenalty):
     """Omega(W) = alpha sum_j ||W[:, j]||_2 + (l2/2) ||W||_F^2: joint feature selection.
 
     W[:, j] is feature j across tasks; its prox is group soft-thresholding,
     which zeroes whole features for every task at once.
     """
 
-    smooth = False
-
-    def __init__(self, alpha: float, l2: float):
-        self.alpha, self.l2 = alpha, l2
-        self._last_prox = (None, 0.0)
-
-    def value(self, W) -> float:
-        if W is self._last_prox[0]:  # the solver asks for Omega at the prox output it just got
-            return self._last_prox[1]
-        return self.alpha * float(np.linalg.norm(W, axis=0).sum()) + 0.5 * self.l2 * float(np.vdot(W, W))
+    def norms(self, W):
+        return np.sqrt(np.einsum("ij,ij->j", W, W))
 
     def prox(self, V, step):
-        norms = np.sqrt(np.einsum("ij,ij->j", V, V))
-        scale = np.maximum(0.0, 1.0 - step * self.alpha / np.maximum(norms, 1e-300)) / (1.0 + step * self.l2)
-        W = V * scale
-        new_norms = norms * scale
-        self._last_prox = (W, self.alpha * float(new_norms.sum()) + 0.5 * self.l2 * float(new_norms @ new_norms))
-        return W
+        norms = self.norms(V)
+        shrunk = self.shrink(norms, step)
+        return self.remember(V * (shrunk / np.maximum(norms, 1e-300)), shrunk)
 
 
-class Trace:
+class Trace(NormsPenalty):
     """Omega(W) = alpha ||W||_* + (l2/2) ||W||_F^2: a shared low-rank subspace.
 
     Its prox soft-thresholds the singular values; the SVD of the (T, d)
     matrix costs O(T^2 d) since T is small.
     """
 
-    smooth = False
-
-    def __init__(self, alpha: float, l2: float):
-        self.alpha, self.l2 = alpha, l2
-        self._last_prox = (None, 0.0)
-
-    def value(self, W) -> float:
-        if W is self._last_prox[0]:  # the solver asks for Omega at the prox output it just got
-            return self._last_prox[1]
-        singular = np.linalg.svd(W, compute_uv=False)
-        return self.alpha * float(singular.sum()) + 0.5 * self.l2 * float(singular @ singular)
+    def norms(self, W):
+        return np.linalg.svd(W, compute_uv=False)
 
     def prox(self, V, step):
         U, singular, Vt = np.linalg.svd(V, full_matrices=False)
-        singular = np.maximum(singular - step * self.alpha, 0.0) / (1.0 + step * self.l2)
-        keep = singular > 0
-        W = (U[:, keep] * singular[keep]) @ Vt[keep]
-        self._last_prox = (W, self.alpha * float(singular.sum()) + 0.5 * self.l2 * float(singular @ singular))
-        return W
+        shrunk = self.shrink(singular, step)
+        keep = shrunk > 0
+        return self.remember((U[:, keep] * shrunk[keep]) @ Vt[keep], shrunk)
 
 
 PENALTIES = ("none", "mean", "l21", "trace", "graph")
