@@ -21,9 +21,6 @@ def estimator_classes() -> dict:
     }
 
 
-ESTIMATOR_NAMES = ("linear-svc", "logistic", "ridge", "multinomial-nb", "sgd")
-
-
 def check_estimator_spec(estimator: str, params: dict | None) -> None:
     """Raise ValueError naming the bad key if the estimator or one of its parameters is unknown."""
     classes = estimator_classes()

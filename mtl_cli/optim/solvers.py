@@ -25,11 +25,6 @@ class SolverResult:
     history: list = field(default_factory=list)
 
 
-def objective(data, loss, penalty, x) -> float:
-    """F at the flat parameters x = (W, b)."""
-    return data.value(loss, data.margins(x)) + penalty.value(data.split(x)[0])
-
-
 def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, restart=True) -> SolverResult:
     """Accelerated proximal gradient (Beck & Teboulle, 2009) on x = (W, b); b is not penalized.
 
@@ -166,6 +161,3 @@ def two_loop(g, pairs, scale):
     for (s, y, rho), a in zip(pairs, reversed(coefficients)):
         q = saxpy(s, q, a=a - rho * float(np.dot(y, q)))
     return q.astype(np.float64)
-
-
-SOLVERS = {"fista": fista, "lbfgs": lbfgs}
