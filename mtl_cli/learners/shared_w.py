@@ -251,11 +251,10 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         return losses
 
     def predict(self, X, tasks=None):
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64) if hasattr(self, "coef_") else X
-        tasks = as_tasks(tasks, X.shape[0])
-        scores = self.decision_function(X, tasks)
+        scores = self.decision_function(X, tasks)  # validates X and the task ids
+        tasks = as_tasks(tasks, len(scores))
         task_index = np.searchsorted(self.tasks_, tasks)
-        predictions = np.empty(X.shape[0], dtype=object)
+        predictions = np.empty(len(scores), dtype=object)
         for k in np.unique(task_index):
             rows, classes = task_index == k, self.classes_[k]
             if len(classes) == 1:
