@@ -27,11 +27,10 @@ def task_folds(y, tasks, n_folds: int, seed: int) -> np.ndarray:
     return folds
 
 
-def default_alphas(penalty: str, l2: float, X, y, tasks, n_alphas: int) -> np.ndarray:
+def default_alphas(penalty: str, l2: float, alpha_max: float, n_alphas: int) -> np.ndarray:
     """A decreasing geometric path of coupling strengths.
 
-    l21 and trace start at alpha_max, where W = 0 is optimal (the largest
-    feature-row norm, resp. the spectral norm, of the gradient at 0), and go
+    l21 and trace start at ``alpha_max``, where W = 0 is optimal, and go
     down to alpha_max / 1000. mean and graph go from 10^4 l2 (close to one
     pooled model) down to l2 / 100 (close to independent models).
     """
@@ -39,9 +38,6 @@ def default_alphas(penalty: str, l2: float, X, y, tasks, n_alphas: int) -> np.nd
         return np.geomspace(1e4 * l2, 1e-2 * l2, n_alphas)
     if penalty == "none":
         return np.array([0.0])
-    probe = MultiTaskLinearClassifier(penalty="l21", alpha=0.0, l2=l2, max_iter=1)
-    gradient = probe.gradient_at_zero(X, y, tasks)
-    alpha_max = np.linalg.norm(gradient, axis=0).max() if penalty == "l21" else np.linalg.norm(gradient, 2)
     return np.geomspace(alpha_max, alpha_max / 1e3, n_alphas)
 
 
@@ -126,9 +122,10 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         seed = 0 if self.random_state is None else int(self.random_state)
         folds = task_folds(y, tasks, self.cv, seed)
         l2s = sorted(self.l2s, reverse=True)
+        alpha_max = self.alpha_max(X, y, tasks) if self.alphas is None and self.penalty in ("l21", "trace") else None
         paths = [
             np.sort(np.asarray(self.alphas, dtype=float))[::-1] if self.alphas is not None
-            else default_alphas(self.penalty, l2, X, y, tasks, self.n_alphas)
+            else default_alphas(self.penalty, l2, alpha_max, self.n_alphas)
             for l2 in l2s
         ]
         scores = [np.zeros(len(path)) for path in paths]
@@ -154,6 +151,12 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         self.tasks_ = self.best_estimator_.tasks_
         self.coef_, self.intercept_ = self.best_estimator_.coef_, self.best_estimator_.intercept_
         return self
+
+    def alpha_max(self, X, y, tasks) -> float:
+        """The smallest alpha where W = 0 is optimal: the largest feature-row norm (l21) or the
+        spectral norm (trace) of the datafit's gradient at W = 0. It does not depend on l2."""
+        gradient = self.base().gradient_at_zero(X, y, tasks)
+        return float(np.linalg.norm(gradient, axis=0).max() if self.penalty == "l21" else np.linalg.norm(gradient, 2))
 
     def validation_score(self, model, X, y, tasks) -> float:
         """Higher is better: minus the mean task loss, or the mean task accuracy."""
