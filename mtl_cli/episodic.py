@@ -33,14 +33,18 @@ class EpisodeData:
     featurize_seconds: float
 
 
+def episodes_split(feature_spec: dict) -> Episodes:
+    """The episodes split of a feature spec."""
+    return Episodes(**{k: v for k, v in feature_spec["split"].items() if k != "name"})
+
+
 def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> EpisodeData:
     """Fit the featurizer on meta-train (or all train-part) documents and transform every part."""
     from .runner import load_corpus
 
     start = time.perf_counter()
     corpus = load_corpus(json.dumps(feature_spec["dataset"], sort_keys=True), cache_dir)
-    split_params = {k: v for k, v in feature_spec["split"].items() if k != "name"}
-    split = Episodes(**split_params)
+    split = episodes_split(feature_spec)
     parts = split.parts(corpus)
     featurizer = dict(feature_spec["featurizer"])
     transformer = FEATURIZERS.get(featurizer.pop("name")).build(featurizer, feature_spec["seed"])
@@ -99,7 +103,7 @@ def single_task_adapter(learner):
 
 def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_seconds: float) -> list[dict]:
     """Adapt the (meta-fitted) model on each evaluation episode and score it on the query set."""
-    split = Episodes(**{k: v for k, v in feature_spec["split"].items() if k != "name"})
+    split = episodes_split(feature_spec)
     episodes = sample_episodes(
         data.y_support, data.y_query, data.classes["meta_test"], split.n_way, cell.size, split.n_query,
         split.n_episodes, cell.seed, "meta-test",
@@ -132,7 +136,7 @@ def meta_fit(model, cell: Cell, feature_spec: dict, data: EpisodeData) -> float:
     """Meta-fit a meta-learner on the meta-train documents, validating on meta-val episodes; returns seconds."""
     if not getattr(model, "meta", False):
         return 0.0
-    split = Episodes(**{k: v for k, v in feature_spec["split"].items() if k != "name"})
+    split = episodes_split(feature_spec)
     validation = EpisodicValidation(
         data.X_meta_val, data.y_meta_val, data.classes["meta_val"], split.n_way, cell.size, split.n_query,
         split.n_val_episodes, cell.seed,
