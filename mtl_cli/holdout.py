@@ -24,7 +24,6 @@ class TaskValidation:
     def __init__(self, X, y, tasks, names, n_train, seed):
         self.X, self.y, self.n_way = X, y, 2
         self.k_shot = max(1, (n_train if n_train != "all" else 10) // 2)
-        self.labels = y
         self.splits = []
         for t in names:
             rows = np.flatnonzero(tasks == t)
