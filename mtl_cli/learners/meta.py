@@ -21,10 +21,6 @@ from ..registry import LEARNERS
 PROJECTIONS = ("none", "lsa")
 
 
-def dense(X):
-    return X.toarray() if sp.issparse(X) else np.asarray(X)
-
-
 def unit_rows(Z):
     """Rows scaled to unit Euclidean length (sparse stays sparse)."""
     from sklearn.preprocessing import normalize
