@@ -68,9 +68,11 @@ class MetaLearner(BaseEstimator):
         if getattr(self, "projection", "none") not in PROJECTIONS:
             raise ValueError(f"The 'projection' parameter of {type(self).__name__} must be one of {set(PROJECTIONS)}. Got {self.projection!r} instead.")
 
+    def seed(self) -> int:
+        return 0 if self.random_state is None else int(self.random_state)
+
     def fit_projection(self, X):
-        seed = 0 if self.random_state is None else self.random_state
-        self.projection_ = Projection(getattr(self, "projection", "none"), getattr(self, "n_components", 200), seed).fit(X)
+        self.projection_ = Projection(getattr(self, "projection", "none"), getattr(self, "n_components", 200), self.seed()).fit(X)
         return self.projection_
 
     def choose(self, name: str, candidates, validation, adapt, tolerance: float = 0.005):
@@ -261,7 +263,7 @@ class MetaSubspace(MetaLearner):
     def meta_fit(self, X, y, tasks=None, validation=None):
         y = np.asarray(y)
         if tasks is None:
-            rng = np.random.default_rng([0 if self.random_state is None else self.random_state, stable_hash("meta-subspace")])
+            rng = np.random.default_rng([self.seed(), stable_hash("meta-subspace")])
             n_way = validation.n_way if validation is not None else min(5, len(np.unique(y)))
             k_shot = max(validation.k_shot if validation is not None else 5, 5)
             rows = []
@@ -349,7 +351,7 @@ class Reptile(MetaLearner):
         Z, y = project(X), np.asarray(y)
         n_way = validation.n_way if validation is not None else 5
         k_shot = validation.k_shot if validation is not None else 5
-        rng = np.random.default_rng([0 if self.random_state is None else self.random_state, stable_hash("reptile")])
+        rng = np.random.default_rng([self.seed(), stable_hash("reptile")])
         W0, b0 = np.zeros((Z.shape[1], n_way)), np.zeros(n_way)
         lr = float(np.median(self.inner_lrs))
         for _ in range(self.n_meta_iterations):
