@@ -326,8 +326,9 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None) -> RunSummary:
     run = RunDirectory(run_dir)
     experiment = run.load_config()
     cache_dir = str(run.path.parent / ".cache")
-    cells = [c for c in experiment.cells() if run.model_file(c).exists()]
-    summary = RunSummary(run.path, len(experiment.cells()), n_skipped=len(experiment.cells()) - len(cells))
+    all_cells = experiment.cells()
+    cells = [c for c in all_cells if run.model_file(c).exists()]
+    summary = RunSummary(run.path, len(all_cells), n_skipped=len(all_cells) - len(cells))
     advance = progress.stage("evaluating", len(cells)) if progress else (lambda *_: None)
 
     def fit_seconds(cell):
@@ -349,9 +350,7 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None) -> RunSummary:
         for c in cells
     ]
     execute(tasks, n_jobs, experiment.backend, keep)
-    summary.tables = write_tables(
-        run.path, run.records(experiment.cells()), experiment.name, experiment.size_key, experiment.episodic
-    )
+    summary.tables = write_tables(run.path, run.records(all_cells), experiment.name, experiment.size_key, experiment.episodic)
     summary.seconds = time.perf_counter() - start
     return summary
 
