@@ -151,9 +151,9 @@ class TaskSet:
     heldout: np.ndarray | None = None  # per task: held out for meta-learning (see splits.HoldoutTasks)
 
 
-def stack(tasks, index_attr: str, label_attr: str, matrix, position: dict):
-    """Stack the rows of every task, read from ``matrix`` via ``position`` (corpus index -> row)."""
-    rows = np.concatenate([[position[i] for i in getattr(t, index_attr)] for t in tasks]).astype(int)
+def stack(tasks, index_attr: str, label_attr: str, matrix, unique: np.ndarray):
+    """Stack the rows of every task; row k of ``matrix`` is corpus sample ``unique[k]`` (sorted)."""
+    rows = np.searchsorted(unique, np.concatenate([getattr(t, index_attr) for t in tasks]))
     labels = np.concatenate([getattr(t, label_attr) for t in tasks])
     task_ids = np.concatenate([np.full(len(getattr(t, index_attr)), k) for k, t in enumerate(tasks)])
     return matrix[rows], labels, task_ids
@@ -167,16 +167,16 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSe
     """
     start = time.perf_counter()
     transformer = FEATURIZERS.get(featurizer).build(params, seed)
-    matrices, positions = {}, {}
+    matrices, uniques = {}, {}
     for part, attr in (("train", "train_index"), ("test", "test_index")):
         unique = np.unique(np.concatenate([getattr(t, attr) for t in tasks]))
         samples = getattr(corpus, part).rows(unique)
         matrices[part] = transformer.fit_transform(samples) if part == "train" else transformer.transform(samples)
         if sp.issparse(matrices[part]):
             matrices[part] = sp.csr_matrix(matrices[part])
-        positions[part] = {int(i): k for k, i in enumerate(unique)}
-    X_train, y_train, task_train = stack(tasks, "train_index", "train_labels", matrices["train"], positions["train"])
-    X_test, y_test, task_test = stack(tasks, "test_index", "test_labels", matrices["test"], positions["test"])
+        uniques[part] = unique
+    X_train, y_train, task_train = stack(tasks, "train_index", "train_labels", matrices["train"], uniques["train"])
+    X_test, y_test, task_test = stack(tasks, "test_index", "test_labels", matrices["test"], uniques["test"])
     return TaskSet(
         task_names=[t.name for t in tasks],
         X_train=X_train,
