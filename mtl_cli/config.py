@@ -262,8 +262,10 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
     split_raw = dict(schema.split)
     split_class = SPLITS.get(str(split_raw.get("name")), where="split.name") if "name" in split_raw else None
     size_key = getattr(split_class, "size_key", "n_train_per_task")
-    default_size = [1, 5] if size_key == "k_shot" else "all"
-    sizes = training_sizes(split_raw.pop(size_key, default_size), f"split.{size_key}", allow_all=size_key != "k_shot")
+    default_sizes = getattr(split_class, "default_sizes", "all")
+    sizes = training_sizes(
+        split_raw.pop(size_key, default_sizes), f"split.{size_key}", allow_all=size_key == "n_train_per_task"
+    )
     split = component(split_raw, SPLITS, "split")
     check_instance(SPLITS.get(split.name), split.params, "split")
 

@@ -71,7 +71,8 @@ class Episodes:
     """
 
     episodic = True
-    size_key = "k_shot"
+    size_key = "k_shot"  # the grid's size axis: support samples per class
+    default_sizes = [1, 5]
 
     def __init__(self, classes="bao2020", n_way=5, n_query=25, n_episodes=1000, n_val_episodes=100,
                  fit_featurizer_on="meta-train"):
