@@ -97,7 +97,7 @@ def test_smooth_penalties_reach_the_scipy_optimum(loss, penalty, sparse, T, d):
     X, y, tasks = make_problem(T, d, sparse=sparse, seed=T)
     edges = [(0, 1), (1, 2)]
     reference = scipy_reference(X, y, tasks, loss, penalty, 0.3, 0.05, edges)
-    for solver in ("lbfgs", "fista", "pgd"):
+    for solver in ("lbfgs", "sparsa", "fista", "pgd"):
         model = fit(X, y, tasks, loss=loss, penalty=penalty, alpha=0.3, l2=0.05, task_graph=edges, solver=solver)
         got = reference_objective(model.coef_, model.intercept_, X, y, tasks, loss, penalty, 0.3, 0.05, edges)
         assert got == pytest.approx(model.objective_, rel=1e-9)
@@ -110,7 +110,7 @@ def test_smooth_penalties_reach_the_scipy_optimum(loss, penalty, sparse, T, d):
 def test_nonsmooth_penalties_reach_the_cvxpy_optimum(loss, penalty, sparse, T, d):
     X, y, tasks = make_problem(T, d, sparse=sparse, seed=T + 10)
     reference = cvxpy_reference(X, y, tasks, loss, penalty, 0.05, 0.01)
-    for solver in ("fista", "pgd"):
+    for solver in ("sparsa", "fista", "pgd"):
         model = fit(X, y, tasks, loss=loss, penalty=penalty, alpha=0.05, l2=0.01, solver=solver)
         got = reference_objective(model.coef_, model.intercept_, X, y, tasks, loss, penalty, 0.05, 0.01)
         assert got == pytest.approx(model.objective_, rel=1e-9)

@@ -11,11 +11,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..optim.datafits import LOSSES, StackedTasks
 from ..optim.penalties import PENALTIES, make_penalty
-from ..optim.solvers import fista, lbfgs
+from ..optim.solvers import fista, lbfgs, sparsa
 from ..registry import LEARNERS
 from .base import BaseMultiTaskClassifier
 
-SOLVER_NAMES = ("auto", "lbfgs", "fista", "pgd")
+SOLVER_NAMES = ("auto", "lbfgs", "sparsa", "fista", "pgd")
 
 
 def as_tasks(tasks, n_samples: int) -> np.ndarray:
@@ -57,9 +57,10 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         Ridge strength.
     task_graph : list of [s, t] or [s, t, weight], or "complete"
         Edges between task ids, for ``penalty="graph"``.
-    solver : {"auto", "lbfgs", "fista", "pgd"}
+    solver : {"auto", "lbfgs", "sparsa", "fista", "pgd"}
         "auto" is L-BFGS for the smooth penalties (none, mean, graph) and
-        FISTA for l21 and trace; "pgd" is proximal gradient without momentum.
+        SpaRSA (proximal gradient with Barzilai-Borwein steps) for l21 and
+        trace; "pgd" is proximal gradient without momentum.
     tol : float
         Stop when the max-abs of the (proximal) gradient is below ``tol``.
     max_iter : int
@@ -201,10 +202,12 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         return self
 
     def solve(self, data, x0):
-        """Run the chosen solver. "auto" runs L-BFGS on smooth penalties and, if a strong
-        coupling leaves it short of ``tol`` (ill-conditioning), finishes with FISTA, whose
-        exact prox handles any coupling strength."""
+        """Run the chosen solver. "auto" runs SpaRSA on nonsmooth penalties, and L-BFGS on
+        smooth ones; if a strong coupling leaves L-BFGS short of ``tol`` (ill-conditioning),
+        it finishes with FISTA, whose exact prox handles any coupling strength."""
         args = (data, self.loss_, self.penalty_)
+        if self.solver == "sparsa" or (self.solver == "auto" and not self.penalty_.smooth):
+            return sparsa(*args, x0, self.tol, self.max_iter)
         if self.solver in ("fista", "pgd") or not self.penalty_.smooth:
             return fista(*args, x0, self.tol, self.max_iter, accelerate=self.solver != "pgd")
         result = lbfgs(*args, x0, self.tol, self.max_iter)
