@@ -183,6 +183,40 @@ def test_accelerated_solver_needs_fewer_iterations_than_plain_proximal_gradient(
     assert fast.objective_ == pytest.approx(slow.objective_, rel=1e-7)
 
 
+def test_sparsa_stops_only_at_a_fixed_point_of_the_proximal_gradient_step():
+    """At SpaRSA's answer, one proximal gradient step of length 1/L (written out here:
+    logistic gradient, group soft-thresholding) moves no coordinate by more than tol / L."""
+    X, y, tasks = make_problem(T=4, d=30, n_per_task=40, sparse=True, seed=8)
+    alpha, l2, tol = 0.01, 1e-3, 1e-5
+    model = MultiTaskLinearClassifier(penalty="l21", alpha=alpha, l2=l2, tol=tol, solver="sparsa").fit(X, y, tasks)
+    W, b, Xd = model.coef_, model.intercept_, X.toarray()
+    gradient_W, gradient_b = np.zeros_like(W), np.zeros_like(b)
+    for t in range(4):
+        rows = tasks == t
+        signs = 2 * y[rows] - 1
+        r = -signs / (1 + np.exp(signs * (Xd[rows] @ W[t] + b[t]))) / rows.sum()
+        gradient_W[t], gradient_b[t] = Xd[rows].T @ r, r.sum()
+    L = 0.25 * max(np.mean(np.sum(Xd[tasks == t] ** 2, axis=1) + 1) for t in range(4))
+    V = W - gradient_W / L
+    norms = np.linalg.norm(V, axis=0)
+    stepped = V * np.maximum(norms - alpha / L, 0) / (1 + l2 / L) / np.maximum(norms, 1e-300)
+    residual = L * max(np.abs(W - stepped).max(), np.abs(gradient_b / L).max())
+    assert residual < tol
+    assert residual == pytest.approx(model.stop_crit_, rel=1e-6)
+    assert model.n_iter_ > 5  # it did iterate: the test is not met at W = 0
+
+
+def test_trace_prox_through_the_gram_matrix_equals_the_svd_prox():
+    from mtl_cli.optim.penalties import Trace
+
+    rng = np.random.default_rng(0)
+    for V in (rng.standard_normal((5, 40)), rng.standard_normal((5, 2)) @ rng.standard_normal((2, 40)) * 10):
+        U, singular, Rt = np.linalg.svd(V, full_matrices=False)
+        expected = (U * (np.maximum(singular - 0.3 * 2.0, 0) / (1 + 0.3 * 0.1))) @ Rt
+        got = Trace(alpha=2.0, l2=0.1).prox(V, 0.3)
+        assert np.allclose(got, expected, atol=1e-10 * np.abs(V).max())
+
+
 @pytest.mark.parametrize("penalty", ["l21", "mean"])
 def test_warm_start_continues_from_the_previous_solution(penalty):
     X, y, tasks = make_problem(T=3, d=10, sparse=True)
