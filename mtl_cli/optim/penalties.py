@@ -6,6 +6,7 @@ The proximal operator with step s is prox(V) = argmin_W ||W - V||^2 / (2 s) + Om
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 
 class QuadraticCoupling:
@@ -21,10 +22,17 @@ class QuadraticCoupling:
     def __init__(self, M: np.ndarray):
         self.M = M
         self.eigenvalues, self.eigenvectors = np.linalg.eigh(M)
+        # a task graph's M is mostly zeros: M W then costs O(|E| d) instead of O(T^2 d)
+        self.product = sp.csr_matrix(M) if np.count_nonzero(M) < M.size / 4 else M
+
+    @property
+    def coupled(self) -> bool:
+        """Whether M is more than a multiple of I (the tasks interact)."""
+        return bool(np.ptp(self.eigenvalues) > 0)
 
     def apply(self, W):
         """M W."""
-        return self.M @ W
+        return self.product @ W
 
     def value(self, W) -> float:
         return self.value_and_gradient(W)[0]
@@ -37,8 +45,8 @@ class QuadraticCoupling:
         return 0.5 * float(np.vdot(W, MW)), MW
 
     def prox(self, V, step):
-        Q = self.eigenvectors
-        return Q @ ((Q.T @ V) / (1.0 + step * self.eigenvalues)[:, None])
+        Q = self.eigenvectors.astype(V.dtype, copy=False)  # float32 when L-BFGS preconditions its float32 recursion
+        return Q @ ((Q.T @ V) / (1.0 + step * self.eigenvalues.astype(V.dtype))[:, None])
 
 
 def laplacian(n_tasks: int, edges) -> np.ndarray:
@@ -71,6 +79,11 @@ class MeanCoupling(QuadraticCoupling):
 
     def apply(self, W):
         return (self.l2 + self.alpha) * W - self.alpha * W.mean(axis=0)
+
+    def prox(self, V, step):
+        """(I + step M)^{-1} V: M has eigenvalue l2 on the mean row and l2 + alpha on the deviations from it."""
+        mean = V.mean(axis=0)
+        return (V - mean) / (1.0 + step * (self.l2 + self.alpha)) + mean / (1.0 + step * self.l2)
 
 
 def mean_regularized(n_tasks: int, alpha: float, l2: float) -> QuadraticCoupling:
