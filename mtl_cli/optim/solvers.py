@@ -150,11 +150,11 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
     bookkeeping on T * d variables cost more than the data passes. Stops
     when the max-abs of the gradient is below ``tol``.
 
-    With a quadratic Omega = (1/2) tr(W^T M W) the initial inverse Hessian is
-    (c I + M)^{-1} (applied through Omega's prox, (I + M / c)^{-1} / c) rather
-    than a multiple of I, c the datafit's curvature along the last step
-    (s . (y - M s) / s . s): a strong coupling then costs no more iterations
-    than a weak one.
+    With a quadratic Omega = (1/2) tr(W^T M W) that couples the tasks, the
+    initial inverse Hessian is (c I + M)^{-1} (applied through Omega's prox,
+    (I + M / c)^{-1} / c) rather than I / c, with c = |u|^2 / s . u the
+    datafit's curvature along the last step s, u = y - M s its change of
+    gradient: a strong coupling then costs no more iterations than a weak one.
     """
     if not getattr(penalty, "smooth", False):
         raise TypeError(f"{type(penalty).__name__} is not compatible with lbfgs: it must be smooth (`gradient`)")
@@ -172,7 +172,7 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
         return g
 
     def initial_inverse(q, curvature):
-        """(c I + M)^{-1} q on the W part and q / c on b (q is float32, a fresh array)."""
+        """(c I + M)^{-1} q on the W part and q / c on b (q a fresh array, float32 in the recursion)."""
         if preconditioned:
             W = penalty.prox(q[:cut].reshape(data.n_columns, data.n_features), 1.0 / curvature)
             q[:cut] = W.ravel()
