@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -198,6 +200,12 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         W, b = data.split(result.x)
         self.coef_, self.intercept_ = W.copy(), b.copy()
         self.n_iter_, self.objective_, self.stop_crit_ = result.n_iter, result.objective, result.stop_crit
+        if not result.stop_crit < self.tol:
+            warnings.warn(
+                f"{type(self).__name__} stopped at stop criterion {result.stop_crit:.2e} > tol={self.tol:g} "
+                f"after {result.n_iter} iterations (max_iter={self.max_iter}); increase max_iter or tol.",
+                ConvergenceWarning,
+            )
         self.objective_history_ = result.history
         return self
 

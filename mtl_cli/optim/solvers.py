@@ -46,15 +46,19 @@ def proximal_step(data, penalty):
 def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4) -> SolverResult:
     """Spectral proximal gradient with a nonmonotone line search (SpaRSA; Wright, Nowak & Figueiredo, 2009).
 
-    Each step is x+ = prox_{Omega / a}(x - g / a): the minimizer of the
-    datafit's linearization at x plus (a/2) ||x+ - x||^2 plus Omega. The
-    curvature a is the Barzilai-Borwein estimate on the last step s and the
-    change y of the gradient, alternating s.y / s.s and y.y / s.y (Dai &
-    Fletcher, 2005). a doubles until F(x+) <= max(last ``memory`` values of F)
-    - (sigma a / 2) ||x+ - x||^2 (Grippo, Lampariello & Lucidi, 1986): F
-    may rise for a few steps, which is what lets the long steps through.
-    An iteration costs one product with Z and one with Z^T, plus one more
-    product with Z per doubling.
+    Each step minimizes the datafit's linearization at x plus a separable
+    quadratic (a/2) ||W+ - W||^2 + (c/2) ||b+ - b||^2 plus Omega:
+    W+ = prox_{Omega / a}(W - g_W / a), b+ = b - g_b / c. The curvatures a
+    and c are Barzilai-Borwein estimates on the last step s and the change y
+    of the gradient, alternating s.y / s.s and y.y / s.y (Dai & Fletcher,
+    2005), each on its own block: the intercept of a task with one class in
+    its sample (common in the CV folds of a few posts) drifts off to infinity
+    along a direction of vanishing curvature, which would otherwise make the
+    steps on W far too long. Both double until F(x+) <= max(last ``memory``
+    values of F) - (sigma / 2) (a ||W+ - W||^2 + c ||b+ - b||^2) (Grippo,
+    Lampariello & Lucidi, 1986): F may rise for a few steps, which is what
+    lets the long steps through. An iteration costs one product with Z and
+    one with Z^T, plus one more product with Z per doubling.
 
     It stops when the max-abs of the prox-gradient residual at a fixed step,
     L (x - prox_{Omega / L}(x - g / L)) with L the Lipschitz bound of the
@@ -63,19 +67,24 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
     tends to the gradient of F as L grows.
     """
     prox = proximal_step(data, penalty)
+    cut = data.n_columns * data.n_features
+    blocks = (slice(None, cut), slice(cut, None))  # W, b
     lipschitz = data.lipschitz_bound(loss)
     margins = data.margins(x)
     objective = data.value(loss, margins) + penalty.value(data.split(x)[0])
     g = data.gradient(loss, margins)
-    history, curvature, stop_crit, n_iter = [objective], lipschitz, np.inf, 0
+    history, curvature, stop_crit, n_iter = [objective], np.array([lipschitz, lipschitz]), np.inf, 0
     for n_iter in range(1, max_iter + 1):
         reference = max(history[-memory:])
         while True:
-            x_new, W_new = prox(x - g / curvature, 1.0 / curvature)
+            v = x - g / curvature[0]
+            v[cut:] = x[cut:] - g[cut:] / curvature[1]
+            x_new, W_new = prox(v, 1.0 / curvature[0])
             margins_new = data.margins(x_new)
             objective_new = data.value(loss, margins_new) + penalty.value(W_new)
             s = x_new - x
-            if objective_new <= reference - 0.5 * sigma * curvature * np.vdot(s, s) or curvature > 1e10 * lipschitz:
+            decrease = sum(c * np.vdot(s[block], s[block]) for c, block in zip(curvature, blocks))
+            if objective_new <= reference - 0.5 * sigma * decrease or curvature.min() > 1e10 * lipschitz:
                 break
             curvature *= 2.0
         g_new = data.gradient(loss, margins_new)
@@ -84,12 +93,13 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
         history.append(objective)
         residual = x - prox(x - g / lipschitz, 1.0 / lipschitz)[0]
         stop_crit = lipschitz * max(residual.max(), -residual.min())
-        sy = np.vdot(s, y)
         if stop_crit < tol:
             break
-        if sy > 0:  # the datafit is convex, so s.y >= 0; 0 means no curvature was seen: keep the last a
-            curvature = sy / np.vdot(s, s) if n_iter % 2 else np.vdot(y, y) / sy
-            curvature = min(max(curvature, 1e-10 * lipschitz), 1e10 * lipschitz)
+        for k, block in enumerate(blocks):
+            sy = np.vdot(s[block], y[block])
+            if sy > 0:  # the datafit is convex, so s.y >= 0; 0 means no curvature was seen: keep the last one
+                estimate = sy / np.vdot(s[block], s[block]) if n_iter % 2 else np.vdot(y[block], y[block]) / sy
+                curvature[k] = min(max(estimate, 1e-10 * lipschitz), 1e10 * lipschitz)
     return SolverResult(x, objective, n_iter, float(stop_crit), history)
 
 
