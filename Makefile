@@ -29,6 +29,7 @@ $(DATA): | $(VENV)/.installed
 
 run: $(VENV)/.installed $(DATA)
 	$(BIN)/mtl train $(CONFIG)
+	$(BIN)/mtl plot
 
 test: $(VENV)/.installed $(DATA)
 	$(BIN)/python -m pytest -q

@@ -137,6 +137,22 @@ def evaluate(
 
 
 @app.command()
+def plot(
+    run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
+    metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy or macro_f1."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Image file (.png, .svg, .pdf; default: RUN_DIR/METRIC.png)."),
+    runs: Path = RUNS_OPTION,
+):
+    """Draw a run's learning curves: test metric against training size, one line and 95% CI band per learner."""
+    from .plots import plot_run
+    from .runner import newest_run
+
+    with user_errors():
+        path = plot_run(run_dir if run_dir is not None else newest_run(runs), metric, out)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
 def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
     """Validate a config and print its grid without running it."""
     from rich.console import Console
