@@ -144,7 +144,7 @@ def plot(
     runs: Path = RUNS_OPTION,
 ):
     """Draw a run's learning curves: test metric against training size, one line and 95% CI band per learner."""
-    from .plots import plot_run
+    from .plot import plot_run
     from .runner import newest_run
 
     with user_errors():

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mtl_cli.cli import app
-from mtl_cli.plots import learning_curves, plot_run
+from mtl_cli.plot import learning_curves, plot_run
 
 pytest.importorskip("matplotlib")
 
