@@ -204,6 +204,26 @@ def test_lbfgs_preconditioned_by_the_coupling_needs_no_more_iterations_when_it_i
         assert strong.n_iter_ <= 1.2 * weak.n_iter_, (alpha, strong.n_iter_, weak.n_iter_)
 
 
+def test_predict_proba_matches_sklearn_logistic_regression_and_pads_mixed_tasks():
+    X, y, tasks = make_problem(T=2, d=6, n_per_task=30, seed=5)
+    model = fit(X, y, tasks, penalty="none", l2=0.1)
+    for t in range(2):
+        rows = tasks == t
+        reference = LogisticRegression(C=1 / (0.1 * rows.sum()), tol=1e-12, max_iter=10000).fit(X[rows], y[rows])
+        assert np.allclose(model.predict_proba(X[rows], tasks[rows]), reference.predict_proba(X[rows]), atol=1e-5)
+    # a three-class task next to a binary one: columns follow each task's classes_, zero-padded
+    y3 = np.where(tasks == 1, y + (X[:, 0] > 1), y)
+    model = fit(X, y3, tasks, penalty="mean", alpha=0.1, l2=0.1)
+    proba = model.predict_proba(X, tasks)
+    assert proba.shape == (len(y3), 3)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert np.all(proba[tasks == 0, 2] == 0)
+    for t in range(2):
+        rows = tasks == t
+        assert np.array_equal(model.classes_[t][proba[rows].argmax(axis=1)], model.predict(X[rows], tasks[rows]))
+    assert not hasattr(MultiTaskLinearClassifier(loss="squared_hinge"), "predict_proba")
+
+
 def test_sparse_and_dense_coupling_products_agree():
     from mtl_cli.optim.penalties import graph_regularized
 

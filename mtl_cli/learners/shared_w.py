@@ -7,7 +7,9 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -260,6 +262,31 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
             signs = np.stack([np.where(y[rows] == cls, 1.0, -1.0) for cls in positives], axis=1)
             losses[self.tasks_[k]] = float(np.mean(self.loss_.value(signs * scores[rows, : len(positives)])))
         return losses
+
+    @available_if(lambda self: self.loss == "logistic")
+    def predict_proba(self, X, tasks=None):
+        """Class probabilities of each sample for its own task (logistic loss only).
+
+        Column j is the j-th class of the sample's task (``classes_[task]``),
+        shape (n, max classes), zero-padded for tasks with fewer classes. A
+        binary task gives [1 - p, p], p = expit(w . x + b); a multi-class task
+        its one-vs-rest expit(scores) normalized to sum 1, as scikit-learn's
+        one-vs-rest logistic regression does.
+        """
+        scores = self.decision_function(X, tasks)  # validates X and the task ids
+        task_index = np.searchsorted(self.tasks_, as_tasks(tasks, len(scores)))
+        proba = np.zeros((len(scores), max(2, *(len(classes) for classes in self.classes_))))
+        for k in np.unique(task_index):
+            rows, n_classes = task_index == k, len(self.classes_[k])
+            if n_classes == 1:
+                proba[rows, 0] = 1.0
+            elif n_classes == 2:
+                positive = expit(scores[rows] if scores.ndim == 1 else scores[rows, 0])
+                proba[rows, 0], proba[rows, 1] = 1.0 - positive, positive
+            else:
+                one_vs_rest = expit(scores[rows, :n_classes])
+                proba[rows, :n_classes] = one_vs_rest / one_vs_rest.sum(axis=1, keepdims=True)
+        return proba
 
     def predict(self, X, tasks=None):
         scores = self.decision_function(X, tasks)  # validates X and the task ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.base import stable_hash
@@ -167,6 +168,12 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
     def decision_function(self, X, tasks=None):
         check_is_fitted(self)
         return self.best_estimator_.decision_function(X, tasks)
+
+    @available_if(lambda self: self.loss == "logistic")
+    def predict_proba(self, X, tasks=None):
+        """The chosen model's ``predict_proba`` (logistic loss only)."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict_proba(X, tasks)
 
     def predict(self, X, tasks=None):
         check_is_fitted(self)
