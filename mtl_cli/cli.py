@@ -153,6 +153,44 @@ def plot(
 
 
 @app.command()
+def compare(
+    run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
+    baseline: str = typer.Option(..., "--baseline", "-b", help="The baseline learner: its label, or a unique start of it."),
+    metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy or macro_f1."),
+    runs: Path = RUNS_OPTION,
+):
+    """Each learner minus a baseline, paired over seeds (or episodes), with a 95% CI and a verdict."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .compare import compare_run
+    from .runner import newest_run
+
+    with user_errors():
+        run_dir = run_dir if run_dir is not None else newest_run(runs)
+        rows, written = compare_run(run_dir, baseline, metric)
+    if not rows:
+        typer.echo(f"no learner shares a training size with the baseline; wrote {written[1]}")
+        return
+    size_key = "k_shot" if "k_shot" in rows[0] else "n_train_per_task"
+    table = Table(title=f"{run_dir.name}: {metric} minus {escape(rows[0]['baseline'])} (95% CI, paired)")
+    for column in ("learner", size_key, "baseline", "learner ", "difference (points)", "verdict"):
+        table.add_column(column.strip(), justify="left" if column in ("learner", "verdict") else "right", overflow="fold")
+    colors = {"better": "green", "worse": "red"}
+    for row in rows:
+        ci = row["difference_ci95"]
+        difference = f"{100 * row['difference_mean']:+.2f}" + ("" if ci != ci else f" ± {100 * ci:.2f}")  # ci != ci: NaN
+        color = colors.get(row["verdict"], "default")
+        table.add_row(
+            escape(row["learner"]), str(row[size_key]), f"{row[f'baseline_{metric}_mean']:.3f}",
+            f"{row[f'{metric}_mean']:.3f}", difference, f"[{color}]{row['verdict']}[/]",
+        )
+    Console().print(table)
+    typer.echo(f"wrote {written[0]} and {written[1]}")
+
+
+@app.command()
 def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
     """Validate a config and print its grid without running it."""
     from rich.console import Console

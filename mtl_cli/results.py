@@ -129,7 +129,7 @@ def to_markdown(rows: list[dict], title: str) -> str:
         value = row[column]
         if column.endswith("_mean"):
             ci = row.get(column.removesuffix("_mean") + "_ci95", math.nan)
-            unit = 3 if column.startswith(("accuracy", "macro_f1")) else 2
+            unit = 2 if "seconds" in column else 3
             ci_text = "" if ci is None or math.isnan(ci) else f" ± {ci:.{unit}f}"
             return f"{value:.{unit}f}{ci_text}"
         return str(value)

@@ -1,0 +1,121 @@
+"""Paired comparisons with a baseline, by hand and from the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from mtl_cli.cli import app
+from mtl_cli.compare import paired_rows, resolve_baseline
+from mtl_cli.errors import UserError
+
+
+def records(learner, accuracies, size=10):
+    """accuracies[seed][task] -> records of a non-episodic run."""
+    return [
+        {"learner": learner, "n_train_per_task": size, "seed": seed, "task": f"t{task}", "accuracy": value,
+         "macro_f1": value / 2}
+        for seed, per_task in enumerate(accuracies) for task, value in enumerate(per_task)
+    ]
+
+
+def test_difference_is_the_mean_of_per_seed_differences_with_a_t_interval():
+    base = records("single", [[0.5, 0.7], [0.6, 0.6], [0.9, 0.7]])
+    shared = records("shared", [[0.7, 0.8], [0.7, 0.8], [0.9, 0.9]])
+    (row,) = paired_rows(base + shared, "single")
+    per_seed = np.array([0.75 - 0.6, 0.75 - 0.6, 0.9 - 0.8])
+    half = stats.t.ppf(0.975, 2) * per_seed.std(ddof=1) / np.sqrt(3)
+    assert row["learner"] == "shared" and row["baseline"] == "single" and row["n_pairs"] == 3
+    assert row["difference_mean"] == pytest.approx(per_seed.mean())
+    assert row["difference_ci95"] == pytest.approx(half)
+    assert row["baseline_accuracy_mean"] == pytest.approx(2.0 / 3) and row["accuracy_mean"] == pytest.approx(0.8)
+    assert row["verdict"] == "better"
+    (row,) = paired_rows(base + shared, "single", "macro_f1")
+    assert row["difference_mean"] == pytest.approx(per_seed.mean() / 2)
+
+
+def test_pairing_sees_a_steady_gain_that_unpaired_intervals_hide():
+    # seeds differ a lot (0.5 ... 0.9), the learner is 0.02 above the baseline on every seed
+    seeds = [0.5, 0.7, 0.9, 0.6]
+    base = records("single", [[s] for s in seeds])
+    better = records("shared", [[s + 0.02] for s in seeds])
+    worse = records("other", [[s - 0.02 + 0.001 * k] for k, s in enumerate(seeds)])
+    rows = {row["learner"]: row for row in paired_rows(base + better + worse, "single")}
+    assert rows["shared"]["verdict"] == "better" and rows["shared"]["difference_ci95"] == pytest.approx(0, abs=1e-12)
+    assert rows["other"]["verdict"] == "worse"
+    unpaired_half = stats.t.ppf(0.975, 3) * np.std(seeds, ddof=1) / 2
+    assert unpaired_half > 0.1  # side by side, the two intervals overlap by far
+
+
+def test_a_gain_within_the_noise_is_no_clear_difference_and_sizes_are_matched():
+    base = records("single", [[0.6], [0.7], [0.8]]) + records("single", [[0.9], [0.9], [0.9]], size=50)
+    shared = records("shared", [[0.62], [0.68], [0.81]]) + records("shared", [[0.9], [0.9], [0.9]], size=200)
+    (row,) = paired_rows(base + shared, "single")  # size 200 has no baseline, size 50 no learner
+    assert row["n_train_per_task"] == 10 and row["verdict"] == "no clear difference"
+
+
+def test_episodic_runs_pair_the_same_episodes():
+    def episodes(learner, values):
+        return [{"learner": learner, "k_shot": 1, "n_way": 5, "seed": 0, "episode": e, "accuracy": v}
+                for e, v in enumerate(values)]
+
+    rows = paired_rows(episodes("prototypes", [0.2, 0.4, 0.6, 0.8]) + episodes("ridge", [0.3, 0.5, 0.7, 0.9]), "prototypes")
+    assert rows[0]["k_shot"] == 1 and rows[0]["n_pairs"] == 4
+    assert rows[0]["difference_mean"] == pytest.approx(0.1) and rows[0]["verdict"] == "better"
+
+
+def test_baseline_names_resolve_to_one_label():
+    labels = ["single-task[C=1.0]", "single-task[C=10.0]", "pooled[C=1.0]"]
+    assert resolve_baseline(labels, "pooled") == "pooled[C=1.0]"
+    assert resolve_baseline(labels, "single-task[C=1.0]") == "single-task[C=1.0]"
+    with pytest.raises(UserError, match="starts several learners"):
+        resolve_baseline(labels, "single-task")
+    with pytest.raises(UserError, match="no learner of this run"):
+        resolve_baseline(labels, "shared-w")
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("compare")
+    config = tmp_path / "tiny.yaml"
+    config.write_text(
+        "name: tiny\ndataset: {name: synthetic, n_tasks: 4, n_features: 10, n_train: 100, n_test: 200, task_spread: 0.1}\n"
+        "split: {name: by-column, n_train_per_task: [4, 40]}\nfeaturizer: {name: none}\n"
+        "learners:\n  - {name: single-task, estimator: logistic}\n  - {name: pooled, estimator: logistic}\n"
+        "seeds: [0, 1, 2]\nn_jobs: 1\n"
+    )
+    runs = tmp_path / "runs"
+    assert CliRunner().invoke(app, ["train", str(config), "--runs", str(runs), "-q"]).exit_code == 0
+    return runs
+
+
+def test_cli_compares_a_real_run_and_writes_the_table(tiny_run):
+    result = CliRunner().invoke(app, ["compare", "--runs", str(tiny_run), "--baseline", "single-task"])
+    assert result.exit_code == 0, result.output
+    run = tiny_run / "tiny"
+    table = (run / "comparison.md").read_text()
+    assert "paired difference with single-task[estimator=logistic]" in table
+    lines = [line for line in table.splitlines() if line.startswith("| pooled")]
+    assert len(lines) == 2 and all(" | 3 | " in line for line in lines)  # one row per size, 3 seeds paired
+    csv_rows = (run / "comparison.csv").read_text().splitlines()
+    assert csv_rows[0].startswith("learner,n_train_per_task,baseline,baseline_accuracy_mean,accuracy_mean,difference_mean")
+    records = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    (row,) = [r for r in paired_rows(records, "single-task") if r["n_train_per_task"] == 4]
+    assert row["verdict"] in table.splitlines()[4]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--baseline", "shared-w"], "--baseline: no learner of this run is 'shared-w'"),
+    (["--baseline", "pooled", "--metric", "auc"], "--metric: 'auc' is not in"),
+])
+def test_cli_bad_options_are_one_line_errors_with_exit_code_2(tiny_run, args, message):
+    result = CliRunner().invoke(app, ["compare", str(tiny_run / "tiny"), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_cli_without_a_run_is_a_user_error(tmp_path):
+    result = CliRunner().invoke(app, ["compare", str(tmp_path), "--baseline", "pooled"])
+    assert result.exit_code == 2 and "no results.jsonl" in result.stderr
