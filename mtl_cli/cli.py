@@ -173,9 +173,9 @@ def compare(
     if not rows:
         typer.echo(f"no learner shares a training size with the baseline; wrote {written[1]}")
         return
-    size_key = "k_shot" if "k_shot" in rows[0] else "n_train_per_task"
+    setting = ["n_way", "k_shot"] if "k_shot" in rows[0] else ["n_train_per_task"]
     table = Table(title=f"{run_dir.name}: {metric} minus {escape(rows[0]['baseline'])} (95% CI, paired)")
-    for column in ("learner", size_key, "baseline", "learner ", "difference (points)", "verdict"):
+    for column in ("learner", *setting, "baseline", "learner ", "difference (points)", "verdict"):
         table.add_column(column.strip(), justify="left" if column in ("learner", "verdict") else "right", overflow="fold")
     colors = {"better": "green", "worse": "red"}
     for row in rows:
@@ -183,7 +183,7 @@ def compare(
         difference = f"{100 * row['difference_mean']:+.2f}" + ("" if ci != ci else f" ± {100 * ci:.2f}")  # ci != ci: NaN
         color = colors.get(row["verdict"], "default")
         table.add_row(
-            escape(row["learner"]), str(row[size_key]), f"{row[f'baseline_{metric}_mean']:.3f}",
+            escape(row["learner"]), *(str(row[key]) for key in setting), f"{row[f'baseline_{metric}_mean']:.3f}",
             f"{row[f'{metric}_mean']:.3f}", difference, f"[{color}]{row['verdict']}[/]",
         )
     Console().print(table)

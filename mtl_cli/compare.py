@@ -14,12 +14,14 @@ the interval is narrower than the two tables' intervals side by side.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 
 from .errors import UserError
-from .results import group, mean_ci95, to_csv, to_markdown, write_atomic
+from .results import METRICS, group, mean_ci95, to_csv, to_markdown, write_atomic
 
 
 def resolve_baseline(labels: list[str], name: str) -> str:
@@ -53,26 +55,29 @@ def unit_scores(records: list[dict], metric: str, episodic: bool) -> dict[tuple,
 
 
 def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy") -> list[dict]:
-    """One row per (learner other than the baseline, training size): the paired difference with the baseline."""
+    """One row per (learner other than the baseline, setting): the paired difference with the baseline.
+
+    A setting is a training size, or (n_way, k_shot) for episodic runs.
+    """
     if not records:
         return []
     episodic = "episode" in records[0]
-    size_key = "k_shot" if "k_shot" in records[0] else "n_train_per_task"
+    keys = ("learner", "n_way", "k_shot") if episodic else ("learner", "n_train_per_task")
     baseline = resolve_baseline(list(dict.fromkeys(r["learner"] for r in records)), baseline)
-    by_learner_size = group(records, ("learner", size_key))
+    by_setting = group(records, keys)
     rows = []
-    for (label, size), members in by_learner_size.items():
-        if label == baseline or (baseline, size) not in by_learner_size:
+    for (label, *setting), members in by_setting.items():
+        if label == baseline or (baseline, *setting) not in by_setting:
             continue
         ours = unit_scores(members, metric, episodic)
-        theirs = unit_scores(by_learner_size[(baseline, size)], metric, episodic)
+        theirs = unit_scores(by_setting[(baseline, *setting)], metric, episodic)
         units = [u for u in ours if u in theirs]
         if not units:
             continue
         difference, ci95 = mean_ci95([ours[u] - theirs[u] for u in units])
         rows.append({
             "learner": label,
-            size_key: size,
+            **dict(zip(keys[1:], setting)),
             "baseline": baseline,
             f"baseline_{metric}_mean": float(np.mean([theirs[u] for u in units])),
             f"{metric}_mean": float(np.mean([ours[u] for u in units])),
@@ -89,9 +94,6 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy") -> tuple[list[
 
     Returns the rows and the paths written.
     """
-    import json
-    from pathlib import Path
-
     run_dir = Path(run_dir)
     path = run_dir / "results.jsonl"
     if not path.is_file():
@@ -100,7 +102,7 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy") -> tuple[list[
     if not records:
         raise UserError(f"{path}: no records; no cell has finished")
     if metric not in records[0]:
-        available = [m for m in ("accuracy", "macro_f1") if m in records[0]]
+        available = [m for m in METRICS if m in records[0]]
         raise UserError(f"--metric: {metric!r} is not in {path}; expected one of {available}")
     rows = paired_rows(records, baseline, metric)
     title = f"{run_dir.name}: test {metric.replace('_', ' ')}, paired difference with {rows[0]['baseline'] if rows else baseline}"

@@ -64,6 +64,13 @@ def test_episodic_runs_pair_the_same_episodes():
     rows = paired_rows(episodes("prototypes", [0.2, 0.4, 0.6, 0.8]) + episodes("ridge", [0.3, 0.5, 0.7, 0.9]), "prototypes")
     assert rows[0]["k_shot"] == 1 and rows[0]["n_pairs"] == 4
     assert rows[0]["difference_mean"] == pytest.approx(0.1) and rows[0]["verdict"] == "better"
+    # 10-way episodes share seeds and episode numbers with the 5-way ones, but are other episodes
+    ten_way = [dict(r, n_way=10, accuracy=r["accuracy"] / 2) for r in
+               episodes("prototypes", [0.2, 0.4, 0.6, 0.8]) + episodes("ridge", [0.2, 0.4, 0.6, 0.8])]
+    rows = paired_rows(episodes("prototypes", [0.2, 0.4, 0.6, 0.8]) + episodes("ridge", [0.3, 0.5, 0.7, 0.9]) + ten_way,
+                       "prototypes")
+    assert [(r["n_way"], r["k_shot"]) for r in rows] == [(5, 1), (10, 1)]
+    assert rows[1]["difference_mean"] == 0 and rows[1]["verdict"] == "no clear difference"
 
 
 def test_baseline_names_resolve_to_one_label():
