@@ -224,6 +224,33 @@ def test_predict_proba_matches_sklearn_logistic_regression_and_pads_mixed_tasks(
     assert not hasattr(MultiTaskLinearClassifier(loss="squared_hinge"), "predict_proba")
 
 
+@pytest.mark.parametrize("penalty, solver", [("l21", "sparsa"), ("l21", "fista"), ("none", "lbfgs"), ("none", "sparsa")])
+def test_solving_on_the_support_gives_the_full_problem_s_solution(penalty, solver):
+    """none and l21 fit only the weights of (task, feature) pairs with data; the full T x d problem
+    (solved here through the solver functions) has the same optimum, with zeros elsewhere."""
+    from mtl_cli.optim import solvers
+    from mtl_cli.optim.datafits import LOSSES, StackedTasks
+    from mtl_cli.optim.penalties import make_penalty
+
+    rng = np.random.default_rng(4)
+    X = sp.random(120, 60, density=0.02, random_state=4, format="csr")
+    tasks = np.repeat(np.arange(4), 30)
+    y = (X @ rng.standard_normal(60) + 0.1 * rng.standard_normal(120) > 0).astype(int)
+    model = fit(X, y, tasks, penalty=penalty, alpha=0.02, l2=0.01, solver=solver)
+    signs = np.where(y == 1, 1.0, -1.0)
+    full = StackedTasks.build(X, signs, tasks, 4)
+    on_support = StackedTasks.build(X, signs, tasks, 4, on_support=True)
+    assert on_support.n_weights < 0.6 * full.n_weights  # many pairs without data
+    solve = {"sparsa": solvers.sparsa, "fista": solvers.fista, "lbfgs": solvers.lbfgs}[solver]
+    reference = solve(full, LOSSES["logistic"], make_penalty(penalty, 4, 0.02, 0.01), np.zeros(full.n_params), 1e-10, 50000)
+    W, b = full.split(reference.x)
+    assert model.objective_ == pytest.approx(reference.objective, rel=1e-8)
+    assert np.allclose(model.coef_, W, atol=1e-6) and np.allclose(model.intercept_, b, atol=1e-6)
+    off_support = np.ones(full.n_weights, bool)
+    off_support[on_support.support] = False
+    assert np.all(model.coef_.ravel()[off_support] == 0)
+
+
 def test_sparse_and_dense_coupling_products_agree():
     from mtl_cli.optim.penalties import graph_regularized
 

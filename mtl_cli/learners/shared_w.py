@@ -155,7 +155,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
             raise ValueError("penalty='graph' needs binary tasks (one column per task)")
         return edges
 
-    def stack(self, X, y, tasks):
+    def stack(self, X, y, tasks, on_support=False):
         """Validate the inputs, set the task and column attributes, and build the lifted problem."""
         self.check()
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
@@ -172,7 +172,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         rows = np.concatenate(rows)
         stacked = X if np.array_equal(rows, np.arange(X.shape[0])) else X[rows]
         self.column_task_, self.column_class_ = column_task, positive
-        return StackedTasks.build(stacked, np.concatenate(signs), np.concatenate(cols), len(column_task))
+        return StackedTasks.build(stacked, np.concatenate(signs), np.concatenate(cols), len(column_task), on_support)
 
     def gradient_at_zero(self, X, y, tasks=None) -> np.ndarray:
         """The (n_columns, d) gradient of the datafit at W = 0, with the intercepts at their optimum.
@@ -186,21 +186,23 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         share = np.clip(positive_share, 1e-12, 1 - 1e-12)
         b = np.log(share / (1 - share)) if self.loss == "logistic" else 2 * share - 1
         x = data.join(np.zeros((data.n_columns, data.n_features)), b)
-        return data.split(data.gradient(LOSSES[self.loss], data.margins(x)))[0]
+        return data.expand(data.split(data.gradient(LOSSES[self.loss], data.margins(x)))[0])
 
     def fit(self, X, y, tasks=None):
         """Fit W and b on the stacked samples of all tasks; ``tasks`` holds each sample's task id."""
-        data = self.stack(X, y, tasks)
+        # none and l21 are minimized by W[t, j] = 0 wherever feature j never occurs in task t:
+        # solve for the other weights only
+        data = self.stack(X, y, tasks, on_support=self.penalty in ("none", "l21"))
         n_columns = data.n_columns
         edges = self.task_graph_edges() if self.penalty == "graph" else None
-        self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)
+        self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)
         self.loss_ = LOSSES[self.loss]
         x0 = np.zeros(data.n_params)
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, data.n_features):
             x0 = data.join(self.coef_, self.intercept_)
         result = self.solve(data, x0)
         W, b = data.split(result.x)
-        self.coef_, self.intercept_ = W.copy(), b.copy()
+        self.coef_, self.intercept_ = data.expand(W), b.copy()
         self.n_iter_, self.objective_, self.stop_crit_ = result.n_iter, result.objective, result.stop_crit
         if not result.stop_crit < self.tol:
             warnings.warn(

@@ -69,10 +69,13 @@ LOSSES = {"logistic": Logistic, "squared_hinge": SquaredHinge, "squared": Square
 class StackedTasks:
     """The lifted design of a multitask problem.
 
-    Z : (n, T * d) CSR matrix, row i holding x_i in block ``column[i]``.
+    Z : (n, n_weights) CSR matrix, row i holding x_i in block ``column[i]``.
     y : (n,) labels in {-1, +1}.
     column : (n,) column (task) of each row.
     weight : (n,) 1 / n_t of the row's column.
+    support : None, every weight W[t, j] is a parameter (n_weights = T * d);
+        or the sorted lifted indices t * d + j of the weights kept: only the
+        pairs where feature j occurs in column t's rows (``on_support``).
     """
 
     Z: sp.csr_matrix
@@ -81,37 +84,68 @@ class StackedTasks:
     weight: np.ndarray
     n_columns: int
     n_features: int
+    support: np.ndarray | None = None
 
     @classmethod
-    def build(cls, X, y, column, n_columns: int) -> "StackedTasks":
+    def build(cls, X, y, column, n_columns: int, on_support: bool = False) -> "StackedTasks":
+        """Lift X; with ``on_support``, keep only the weights of the (column, feature) pairs with data.
+
+        The datafit does not depend on the other weights, so any penalty
+        minimized by setting them to 0 (none, l21) has the same optimum on the
+        support, and the solver's vectors shrink to the nonzero pattern: on
+        text, 10-25% of T * d for tasks of 5-200 posts.
+        """
         X = sp.csr_matrix(X, dtype=np.float64)
         d = X.shape[1]
         column = np.asarray(column)
         index_dtype = np.int32 if n_columns * d < 2**31 else np.int64
         block_start = np.repeat((column * d).astype(index_dtype), np.diff(X.indptr))
-        Z = sp.csr_matrix(
-            (X.data, X.indices.astype(index_dtype, copy=False) + block_start, X.indptr.astype(index_dtype, copy=False)),
-            shape=(X.shape[0], n_columns * d),
-        )
+        indices = X.indices.astype(index_dtype, copy=False) + block_start
+        support, n_weights = None, n_columns * d
+        if on_support:  # a mark per lifted column and a table of new positions: O(nnz + T d), no sort
+            present = np.zeros(n_weights, dtype=bool)
+            present[indices] = True
+            support = np.flatnonzero(present).astype(index_dtype)
+            position = np.cumsum(present, dtype=index_dtype) - 1
+            indices, n_weights = position[indices], len(support)
+        Z = sp.csr_matrix((X.data, indices, X.indptr.astype(index_dtype, copy=False)), shape=(X.shape[0], n_weights))
         counts = np.bincount(column, minlength=n_columns)
-        return cls(Z, np.asarray(y, dtype=np.float64), column, 1.0 / counts[column], n_columns, d)
+        return cls(Z, np.asarray(y, dtype=np.float64), column, 1.0 / counts[column], n_columns, d, support)
+
+    @property
+    def n_weights(self) -> int:
+        return self.Z.shape[1]
 
     @property
     def n_params(self) -> int:
-        return self.n_columns * self.n_features + self.n_columns
+        return self.n_weights + self.n_columns
+
+    @property
+    def feature_of_weight(self) -> np.ndarray | None:
+        """The feature j of each weight on the support (None without a support)."""
+        return None if self.support is None else self.support % self.n_features
 
     def split(self, x):
-        """Views (W of shape (T, d), b of shape (T,)) of a flat parameter vector."""
-        cut = self.n_columns * self.n_features
-        return x[:cut].reshape(self.n_columns, self.n_features), x[cut:]
+        """Views (W, b) of a flat parameter vector: W of shape (T, d), or the 1-D weights on the support."""
+        w, b = x[: self.n_weights], x[self.n_weights :]
+        return (w.reshape(self.n_columns, self.n_features) if self.support is None else w), b
 
     def join(self, W, b):
-        return np.concatenate([np.ravel(W), b])
+        """The flat parameter vector of a (T, d) W and intercepts b."""
+        W = np.ravel(W)
+        return np.concatenate([W if self.support is None else W[self.support], b])
+
+    def expand(self, W) -> np.ndarray:
+        """The (T, d) matrix of the W part of ``split`` (zeros off the support)."""
+        if self.support is None:
+            return np.array(W).reshape(self.n_columns, self.n_features)
+        full = np.zeros(self.n_columns * self.n_features)
+        full[self.support] = W
+        return full.reshape(self.n_columns, self.n_features)
 
     def margins(self, x):
         """x_i . w_{t_i} + b_{t_i} for every row, x the flat (W, b)."""
-        W, b = self.split(x)
-        return self.Z @ W.ravel() + b[self.column]
+        return self.Z @ x[: self.n_weights] + x[self.n_weights :][self.column]
 
     def value(self, loss, margins):
         return float(self.weight @ loss.value(self.y * margins))

@@ -60,9 +60,29 @@ def laplacian(n_tasks: int, edges) -> np.ndarray:
     return np.diag(A.sum(axis=1)) - A
 
 
-def independent(n_tasks: int, l2: float) -> QuadraticCoupling:
-    """Omega = (l2/2) sum_t ||w_t||^2: T independent ridge-penalized models (the mean penalty with alpha = 0)."""
-    return MeanCoupling(n_tasks, 0.0, l2)
+class Ridge:
+    """Omega(W) = (l2/2) ||W||_F^2: independent ridge-penalized models (the mean penalty with alpha = 0).
+
+    Elementwise, so W may be the (T, d) matrix or any subset of its entries
+    (the support of a StackedTasks).
+    """
+
+    smooth = True
+
+    def __init__(self, l2: float):
+        self.l2 = l2
+
+    def value(self, W) -> float:
+        return 0.5 * self.l2 * float(np.vdot(W, W))
+
+    def gradient(self, W):
+        return self.l2 * W
+
+    def value_and_gradient(self, W):
+        return self.value(W), self.gradient(W)
+
+    def prox(self, V, step):
+        return V / (1.0 + step * self.l2)
 
 
 class MeanCoupling(QuadraticCoupling):
@@ -134,16 +154,25 @@ class L21(NormsPenalty):
     """Omega(W) = alpha sum_j ||W[:, j]||_2 + (l2/2) ||W||_F^2: joint feature selection.
 
     W[:, j] is feature j across tasks; its prox is group soft-thresholding,
-    which zeroes whole features for every task at once.
+    which zeroes whole features for every task at once. W is the (T, d)
+    matrix, or, with ``features`` (the feature j of each entry), a 1-D
+    vector of some of its entries (the others being 0).
     """
 
+    def __init__(self, alpha: float, l2: float, features=None, n_features: int | None = None):
+        super().__init__(alpha, l2)
+        self.features, self.n_features = features, n_features
+
     def norms(self, W):
-        return np.sqrt(np.einsum("ij,ij->j", W, W))
+        if self.features is None:
+            return np.sqrt(np.einsum("ij,ij->j", W, W))
+        return np.sqrt(np.bincount(self.features, weights=W * W, minlength=self.n_features))
 
     def prox(self, V, step):
         norms = self.norms(V)
         shrunk = self.shrink(norms, step)
-        return self.remember(V * (shrunk / np.maximum(norms, 1e-300)), shrunk)
+        factor = shrunk / np.maximum(norms, 1e-300)
+        return self.remember(V * (factor if self.features is None else factor[self.features]), shrunk)
 
 
 class Trace(NormsPenalty):
@@ -173,15 +202,17 @@ class Trace(NormsPenalty):
 PENALTIES = ("none", "mean", "l21", "trace", "graph")
 
 
-def make_penalty(name: str, n_tasks: int, alpha: float, l2: float, task_graph=None):
-    """The penalty object for a penalty name."""
+def make_penalty(name: str, n_tasks: int, alpha: float, l2: float, task_graph=None, data=None):
+    """The penalty object for a penalty name; ``data`` (a StackedTasks) tells the l21 groups on its support."""
     if name == "none":
-        return independent(n_tasks, l2)
+        return Ridge(l2)
     if name == "mean":
         return mean_regularized(n_tasks, alpha, l2)
     if name == "graph":
         return graph_regularized(n_tasks, task_graph, alpha, l2)
     if name == "l21":
+        if data is not None and data.support is not None:
+            return L21(alpha, l2, data.feature_of_weight, data.n_features)
         return L21(alpha, l2)
     if name == "trace":
         return Trace(alpha, l2)

@@ -29,14 +29,14 @@ class SolverResult:
 def proximal_step(data, penalty):
     """prox(v, step): Omega's prox applied in place to the W part of a flat vector v; b is left as is.
 
-    Returns (v, W), W the (T, d) view of the W part.
+    Returns (v, W), W the W part as ``StackedTasks.split`` gives it.
     """
     if not hasattr(penalty, "prox"):
         raise TypeError(f"{type(penalty).__name__} is not compatible with this solver: it must implement `prox`")
-    cut = data.n_columns * data.n_features
+    cut = data.n_weights
 
     def prox(v, step):
-        W = penalty.prox(v[:cut].reshape(data.n_columns, data.n_features), step)
+        W = penalty.prox(data.split(v)[0], step)
         v[:cut] = W.ravel()
         return v, W
 
@@ -67,7 +67,7 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
     tends to the gradient of F as L grows.
     """
     prox = proximal_step(data, penalty)
-    cut = data.n_columns * data.n_features
+    cut = data.n_weights
     blocks = (slice(None, cut), slice(cut, None))  # W, b
     lipschitz = data.lipschitz_bound(loss)
     margins = data.margins(x)
@@ -168,7 +168,7 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
     """
     if not getattr(penalty, "smooth", False):
         raise TypeError(f"{type(penalty).__name__} is not compatible with lbfgs: it must be smooth (`gradient`)")
-    cut = data.n_columns * data.n_features
+    cut = data.n_weights
     preconditioned = getattr(penalty, "coupled", False)
 
     def value(x, margins):
@@ -184,8 +184,7 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
     def initial_inverse(q, curvature):
         """(c I + M)^{-1} q on the W part and q / c on b (q a fresh array, float32 in the recursion)."""
         if preconditioned:
-            W = penalty.prox(q[:cut].reshape(data.n_columns, data.n_features), 1.0 / curvature)
-            q[:cut] = W.ravel()
+            q[:cut] = penalty.prox(data.split(q)[0], 1.0 / curvature).ravel()
         q /= curvature
         return q
 
