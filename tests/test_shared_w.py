@@ -224,10 +224,14 @@ def test_predict_proba_matches_sklearn_logistic_regression_and_pads_mixed_tasks(
     assert not hasattr(MultiTaskLinearClassifier(loss="squared_hinge"), "predict_proba")
 
 
-@pytest.mark.parametrize("penalty, solver", [("l21", "sparsa"), ("l21", "fista"), ("none", "lbfgs"), ("none", "sparsa")])
+@pytest.mark.parametrize("penalty, solver", [
+    ("l21", "sparsa"), ("l21", "fista"), ("none", "lbfgs"), ("none", "sparsa"),
+    ("mean", "lbfgs"), ("mean", "sparsa"), ("mean", "fista"),
+])
 def test_solving_on_the_support_gives_the_full_problem_s_solution(penalty, solver):
-    """none and l21 fit only the weights of (task, feature) pairs with data; the full T x d problem
-    (solved here through the solver functions) has the same optimum, with zeros elsewhere."""
+    """none, l21 and mean fit only the weights of (task, feature) pairs with data; the full T x d
+    problem (solved here through the solver functions) has the same optimum: zeros elsewhere for
+    none and l21, for mean the values that minimize the penalty given the fitted weights."""
     from mtl_cli.optim import solvers
     from mtl_cli.optim.datafits import LOSSES, StackedTasks
     from mtl_cli.optim.penalties import make_penalty
@@ -248,7 +252,41 @@ def test_solving_on_the_support_gives_the_full_problem_s_solution(penalty, solve
     assert np.allclose(model.coef_, W, atol=1e-6) and np.allclose(model.intercept_, b, atol=1e-6)
     off_support = np.ones(full.n_weights, bool)
     off_support[on_support.support] = False
-    assert np.all(model.coef_.ravel()[off_support] == 0)
+    if penalty == "mean":
+        assert np.abs(model.coef_.ravel()[off_support]).max() > 1e-3  # pulled toward the other tasks
+    else:
+        assert np.all(model.coef_.ravel()[off_support] == 0)
+
+
+def test_mean_penalty_on_a_support_minimizes_the_full_penalty_over_the_weights_off_it():
+    from scipy.optimize import minimize
+
+    from mtl_cli.optim.penalties import MeanOnSupport
+
+    rng = np.random.default_rng(1)
+    T, d, alpha, l2 = 4, 5, 0.7, 0.1
+    present = rng.random((T, d)) < 0.5
+    present[:, 0] = True  # a feature in every task: the plain mean penalty
+    support = np.flatnonzero(present.ravel())
+    w = rng.standard_normal(len(support))
+    penalty = MeanOnSupport(T, alpha, l2, support % d, d)
+
+    def full(off):
+        W = np.zeros(T * d)
+        W[support], W[~present.ravel()] = w, off
+        W = W.reshape(T, d)
+        return l2 / 2 * np.sum(W**2) + alpha / 2 * np.sum((W - W.mean(axis=0)) ** 2)
+
+    best = minimize(full, np.zeros((~present).sum()), method="BFGS", options={"gtol": 1e-12})
+    assert penalty.value(w) == pytest.approx(best.fun, rel=1e-9)
+    filled = np.broadcast_to(penalty.off_support(w), (T, d)).ravel()[~present.ravel()]
+    assert np.allclose(filled, best.x, atol=1e-6)
+    M = np.zeros((len(support), len(support)))
+    for k in range(len(support)):
+        M[:, k] = penalty.apply(np.eye(len(support))[k])
+    assert np.allclose(M, M.T) and np.linalg.eigvalsh(M).min() >= -1e-12
+    assert penalty.value(w) == pytest.approx(0.5 * w @ M @ w)
+    assert np.allclose(penalty.prox(w, 0.3), np.linalg.solve(np.eye(len(support)) + 0.3 * M, w))
 
 
 def test_sparse_and_dense_coupling_products_agree():

@@ -190,19 +190,21 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
 
     def fit(self, X, y, tasks=None):
         """Fit W and b on the stacked samples of all tasks; ``tasks`` holds each sample's task id."""
-        # none and l21 are minimized by W[t, j] = 0 wherever feature j never occurs in task t:
-        # solve for the other weights only
-        data = self.stack(X, y, tasks, on_support=self.penalty in ("none", "l21"))
+        # where feature j never occurs in task t, the loss does not depend on W[t, j]: none and l21
+        # set it to 0, mean to a function of feature j's other weights; solve for the others only
+        data = self.stack(X, y, tasks, on_support=self.penalty in ("none", "l21", "mean"))
         n_columns = data.n_columns
         edges = self.task_graph_edges() if self.penalty == "graph" else None
-        self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)
+        self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)  # Omega of coef_
+        on_support = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)  # what is solved
         self.loss_ = LOSSES[self.loss]
         x0 = np.zeros(data.n_params)
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, data.n_features):
             x0 = data.join(self.coef_, self.intercept_)
-        result = self.solve(data, x0)
+        result = self.solve(data, on_support, x0)
         W, b = data.split(result.x)
-        self.coef_, self.intercept_ = data.expand(W), b.copy()
+        off_support = on_support.off_support(W) if hasattr(on_support, "off_support") else None
+        self.coef_, self.intercept_ = data.expand(W, off_support), b.copy()
         self.n_iter_, self.objective_, self.stop_crit_ = result.n_iter, result.objective, result.stop_crit
         if not result.stop_crit < self.tol:
             warnings.warn(
@@ -213,14 +215,14 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         self.objective_history_ = result.history
         return self
 
-    def solve(self, data, x0):
+    def solve(self, data, penalty, x0):
         """Run the chosen solver. "auto" runs SpaRSA on nonsmooth penalties, and L-BFGS on
         smooth ones; if a strong coupling leaves L-BFGS short of ``tol`` (ill-conditioning),
         it finishes with FISTA, whose exact prox handles any coupling strength."""
-        args = (data, self.loss_, self.penalty_)
-        if self.solver == "sparsa" or (self.solver == "auto" and not self.penalty_.smooth):
+        args = (data, self.loss_, penalty)
+        if self.solver == "sparsa" or (self.solver == "auto" and not penalty.smooth):
             return sparsa(*args, x0, self.tol, self.max_iter)
-        if self.solver in ("fista", "pgd") or not self.penalty_.smooth:
+        if self.solver in ("fista", "pgd") or not penalty.smooth:
             return fista(*args, x0, self.tol, self.max_iter, accelerate=self.solver != "pgd")
         result = lbfgs(*args, x0, self.tol, self.max_iter)
         if self.solver == "auto" and result.stop_crit > self.tol:

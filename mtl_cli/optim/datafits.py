@@ -135,13 +135,16 @@ class StackedTasks:
         W = np.ravel(W)
         return np.concatenate([W if self.support is None else W[self.support], b])
 
-    def expand(self, W) -> np.ndarray:
-        """The (T, d) matrix of the W part of ``split`` (zeros off the support)."""
+    def expand(self, W, off_support=None) -> np.ndarray:
+        """The (T, d) matrix of the W part of ``split``; off the support, feature j's weights are
+        ``off_support[j]`` (default 0)."""
         if self.support is None:
             return np.array(W).reshape(self.n_columns, self.n_features)
-        full = np.zeros(self.n_columns * self.n_features)
-        full[self.support] = W
-        return full.reshape(self.n_columns, self.n_features)
+        full = np.zeros((self.n_columns, self.n_features))
+        if off_support is not None:
+            full[:] = off_support
+        full.ravel()[self.support] = W
+        return full
 
     def margins(self, x):
         """x_i . w_{t_i} + b_{t_i} for every row, x the flat (W, b)."""

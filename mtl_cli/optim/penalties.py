@@ -106,6 +106,63 @@ class MeanCoupling(QuadraticCoupling):
         return (V - mean) / (1.0 + step * (self.l2 + self.alpha)) + mean / (1.0 + step * self.l2)
 
 
+class MeanOnSupport:
+    """The mean penalty on the weights of a StackedTasks support, the weights off it minimized out.
+
+    Take feature j, with weights w on the m_j tasks where it occurs (their
+    sum S_j) and none on the other k_j = T - m_j. The loss does not depend on
+    those, so they take the values that make the penalty smallest, all equal to
+    u_j = alpha S_j / (a T - alpha k_j), a = l2 + alpha; Omega's part for
+    feature j then becomes
+
+        (a/2) ||w||^2 - (c_j/2) S_j^2,   c_j = a alpha / (a T - alpha k_j),
+
+    that is (1/2) w^T M_j w with M_j = a I - c_j 11^T, whose eigenvalues a and
+    a - c_j m_j = a l2 T / (a T - alpha k_j) are >= 0. With k_j = 0 it is the
+    mean penalty itself. W is the 1-D vector of weights on the support and
+    ``features`` the feature of each.
+    """
+
+    smooth = True
+    coupled = True
+
+    def __init__(self, n_tasks: int, alpha: float, l2: float, features, n_features: int):
+        self.alpha, self.l2, self.features, self.n_features = alpha, l2, features, n_features
+        self.a = l2 + alpha
+        self.m = np.bincount(features, minlength=n_features)
+        denominator = self.a * n_tasks - alpha * (n_tasks - self.m)  # >= l2 T
+        safe = np.where(denominator > 0, denominator, 1.0)
+        self.c = np.where(denominator > 0, self.a * alpha / safe, 0.0)
+        self.off_support_share = np.where(denominator > 0, alpha / safe, 0.0)
+
+    def sums(self, W):
+        """S_j: the sum of the weights of each feature."""
+        return np.bincount(self.features, weights=W, minlength=self.n_features)
+
+    def apply(self, W):
+        """M W, feature by feature: a w - c_j S_j."""
+        return self.a * W - (self.c * self.sums(W))[self.features]
+
+    def value(self, W) -> float:
+        return self.value_and_gradient(W)[0]
+
+    def gradient(self, W):
+        return self.apply(W)
+
+    def value_and_gradient(self, W):
+        MW = self.apply(W)
+        return 0.5 * float(np.vdot(W, MW)), MW
+
+    def prox(self, V, step):
+        """(I + step M_j)^{-1} v = (v + e_j S_j(v) 1) / (1 + step a), e_j = step c_j / (1 + step (a - c_j m_j)) (Sherman-Morrison)."""
+        e = step * self.c / (1.0 + step * (self.a - self.c * self.m))
+        return (V + (e * self.sums(V))[self.features]) / (1.0 + step * self.a)
+
+    def off_support(self, W) -> np.ndarray:
+        """u_j, the value of every weight of feature j off the support, given W on it."""
+        return self.off_support_share * self.sums(W)
+
+
 def mean_regularized(n_tasks: int, alpha: float, l2: float) -> QuadraticCoupling:
     """The mean-regularized penalty (MeanCoupling)."""
     return MeanCoupling(n_tasks, alpha, l2)
@@ -203,10 +260,12 @@ PENALTIES = ("none", "mean", "l21", "trace", "graph")
 
 
 def make_penalty(name: str, n_tasks: int, alpha: float, l2: float, task_graph=None, data=None):
-    """The penalty object for a penalty name; ``data`` (a StackedTasks) tells the l21 groups on its support."""
+    """The penalty object for a penalty name; ``data`` (a StackedTasks) tells its support, if any."""
     if name == "none":
         return Ridge(l2)
     if name == "mean":
+        if data is not None and data.support is not None:
+            return MeanOnSupport(n_tasks, alpha, l2, data.feature_of_weight, data.n_features)
         return mean_regularized(n_tasks, alpha, l2)
     if name == "graph":
         return graph_regularized(n_tasks, task_graph, alpha, l2)
