@@ -79,6 +79,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
     intercept_ : (n_columns,) ndarray
     tasks_ : task ids seen in fit; ``classes_`` the classes of each task;
     column_task_ : (n_columns,) index into ``tasks_`` of each column
+    penalty_ : the penalty object, Omega of the (n_columns, n_features) ``coef_``
     n_iter_, objective_, stop_crit_ : solver figures
     """
 

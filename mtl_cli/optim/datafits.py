@@ -8,7 +8,9 @@ shape (T, d) (row t is task t's weight vector w_t) and intercepts b (T,),
 The stacking is "lifted": row i of X is placed in the column block of its
 task, Z[i, t_i * d + j] = X[i, j], so that the margins are one sparse
 product ``Z @ vec(W)`` and the gradient one transposed product
-``Z.T @ r``: a pass over the nonzeros of X each, whatever T.
+``Z.T @ r``: a pass over the nonzeros of X each, whatever T. Z may keep
+only the columns of the (task, feature) pairs that occur in the data (the
+support; ``StackedTasks.build``).
 """
 
 from __future__ import annotations
