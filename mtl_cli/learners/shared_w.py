@@ -197,7 +197,9 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         n_columns = data.n_columns
         edges = self.task_graph_edges() if self.penalty == "graph" else None
         self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)  # Omega of coef_
-        on_support = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)  # what is solved
+        on_support = (  # what is solved
+            self.penalty_ if data.support is None else make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)
+        )
         self.loss_ = LOSSES[self.loss]
         x0 = np.zeros(data.n_params)
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, data.n_features):

@@ -9,15 +9,36 @@ import numpy as np
 import scipy.sparse as sp
 
 
-class QuadraticCoupling:
+class Quadratic:
+    """Omega(W) = (1/2) <W, M W> for a PSD linear map M, given by ``apply(W)`` = M W.
+
+    Omega's gradient is M W, and its value comes from the same product.
+    Subclasses give ``apply`` and the prox (I + s M)^{-1} V.
+    """
+
+    smooth = True
+
+    def apply(self, W):
+        raise NotImplementedError
+
+    def value(self, W) -> float:
+        return self.value_and_gradient(W)[0]
+
+    def gradient(self, W):
+        return self.apply(W)
+
+    def value_and_gradient(self, W):
+        MW = self.apply(W)
+        return 0.5 * float(np.vdot(W, MW)), MW
+
+
+class QuadraticCoupling(Quadratic):
     """Omega(W) = (1/2) tr(W^T M W) for a PSD (T, T) matrix M = l2 I + alpha Lap.
 
     With Lap the Laplacian of a task graph this is
     (l2/2) sum_t ||w_t||^2 + (alpha/2) sum_{(s,t) in E} a_st ||w_s - w_t||^2.
     Its prox is (I + s M)^{-1} V, applied in the eigenbasis of M.
     """
-
-    smooth = True
 
     def __init__(self, M: np.ndarray):
         self.M = M
@@ -33,16 +54,6 @@ class QuadraticCoupling:
     def apply(self, W):
         """M W."""
         return self.product @ W
-
-    def value(self, W) -> float:
-        return self.value_and_gradient(W)[0]
-
-    def gradient(self, W):
-        return self.apply(W)
-
-    def value_and_gradient(self, W):
-        MW = self.apply(W)
-        return 0.5 * float(np.vdot(W, MW)), MW
 
     def prox(self, V, step):
         Q = self.eigenvectors.astype(V.dtype, copy=False)  # float32 when L-BFGS preconditions its float32 recursion
@@ -60,26 +71,18 @@ def laplacian(n_tasks: int, edges) -> np.ndarray:
     return np.diag(A.sum(axis=1)) - A
 
 
-class Ridge:
+class Ridge(Quadratic):
     """Omega(W) = (l2/2) ||W||_F^2: independent ridge-penalized models (the mean penalty with alpha = 0).
 
     Elementwise, so W may be the (T, d) matrix or any subset of its entries
     (the support of a StackedTasks).
     """
 
-    smooth = True
-
     def __init__(self, l2: float):
         self.l2 = l2
 
-    def value(self, W) -> float:
-        return 0.5 * self.l2 * float(np.vdot(W, W))
-
-    def gradient(self, W):
+    def apply(self, W):
         return self.l2 * W
-
-    def value_and_gradient(self, W):
-        return self.value(W), self.gradient(W)
 
     def prox(self, V, step):
         return V / (1.0 + step * self.l2)
@@ -106,7 +109,7 @@ class MeanCoupling(QuadraticCoupling):
         return (V - mean) / (1.0 + step * (self.l2 + self.alpha)) + mean / (1.0 + step * self.l2)
 
 
-class MeanOnSupport:
+class MeanOnSupport(Quadratic):
     """The mean penalty on the weights of a StackedTasks support, the weights off it minimized out.
 
     Take feature j, with weights w on the m_j tasks where it occurs (their
@@ -123,7 +126,6 @@ class MeanOnSupport:
     ``features`` the feature of each.
     """
 
-    smooth = True
     coupled = True
 
     def __init__(self, n_tasks: int, alpha: float, l2: float, features, n_features: int):
@@ -142,16 +144,6 @@ class MeanOnSupport:
     def apply(self, W):
         """M W, feature by feature: a w - c_j S_j."""
         return self.a * W - (self.c * self.sums(W))[self.features]
-
-    def value(self, W) -> float:
-        return self.value_and_gradient(W)[0]
-
-    def gradient(self, W):
-        return self.apply(W)
-
-    def value_and_gradient(self, W):
-        MW = self.apply(W)
-        return 0.5 * float(np.vdot(W, MW)), MW
 
     def prox(self, V, step):
         """(I + step M_j)^{-1} v = (v + e_j S_j(v) 1) / (1 + step a), e_j = step c_j / (1 + step (a - c_j m_j)) (Sherman-Morrison)."""
@@ -261,18 +253,17 @@ PENALTIES = ("none", "mean", "l21", "trace", "graph")
 
 def make_penalty(name: str, n_tasks: int, alpha: float, l2: float, task_graph=None, data=None):
     """The penalty object for a penalty name; ``data`` (a StackedTasks) tells its support, if any."""
+    on_support = data is not None and data.support is not None
     if name == "none":
         return Ridge(l2)
     if name == "mean":
-        if data is not None and data.support is not None:
+        if on_support:
             return MeanOnSupport(n_tasks, alpha, l2, data.feature_of_weight, data.n_features)
         return mean_regularized(n_tasks, alpha, l2)
     if name == "graph":
         return graph_regularized(n_tasks, task_graph, alpha, l2)
     if name == "l21":
-        if data is not None and data.support is not None:
-            return L21(alpha, l2, data.feature_of_weight, data.n_features)
-        return L21(alpha, l2)
+        return L21(alpha, l2, data.feature_of_weight, data.n_features) if on_support else L21(alpha, l2)
     if name == "trace":
         return Trace(alpha, l2)
     raise ValueError(f"unknown penalty {name!r}, expected one of {PENALTIES}")
