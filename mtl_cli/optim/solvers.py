@@ -92,7 +92,7 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
         x, margins, g, objective = x_new, margins_new, g_new, objective_new
         history.append(objective)
         residual = x - prox(x - g / lipschitz, 1.0 / lipschitz)[0]
-        stop_crit = lipschitz * max(residual.max(), -residual.min())
+        stop_crit = lipschitz * max_abs(residual)
         if stop_crit < tol:
             break
         for k, block in enumerate(blocks):
@@ -133,7 +133,7 @@ def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, rest
                 break
             L *= 2.0
         history.append(f_new + penalty.value(W_new))
-        stop_crit = L * max(d.max(), -d.min())
+        stop_crit = L * max_abs(d)
         delta = x_new - x
         beta = 0.0
         if accelerate:
