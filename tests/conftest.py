@@ -65,3 +65,19 @@ def synthetic_config(tmp_path):
         return write_config(tmp_path / f"{name}.yaml", SYNTHETIC_CONFIG.format(name=name, n_jobs=n_jobs, backend=backend))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def synthetic_runs(tmp_path_factory) -> Path:
+    """A runs folder holding one trained run of the synthetic config, ``syn``, shared by the tests that
+    read a finished run (they may add files to it, such as plots, but never retrain it)."""
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+
+    folder = tmp_path_factory.mktemp("synthetic-run")
+    config = write_config(folder / "syn.yaml", SYNTHETIC_CONFIG.format(name="syn", n_jobs=1, backend="loky"))
+    runs = folder / "runs"
+    result = CliRunner().invoke(app, ["train", str(config), "--runs", str(runs), "-q"])
+    assert result.exit_code == 0, result.output
+    return runs

@@ -83,33 +83,18 @@ def test_baseline_names_resolve_to_one_label():
         resolve_baseline(labels, "shared-w")
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("compare")
-    config = tmp_path / "tiny.yaml"
-    config.write_text(
-        "name: tiny\ndataset: {name: synthetic, n_tasks: 4, n_features: 10, n_train: 100, n_test: 200, task_spread: 0.1}\n"
-        "split: {name: by-column, n_train_per_task: [4, 40]}\nfeaturizer: {name: none}\n"
-        "learners:\n  - {name: single-task, estimator: logistic}\n  - {name: pooled, estimator: logistic}\n"
-        "seeds: [0, 1, 2]\nn_jobs: 1\n"
-    )
-    runs = tmp_path / "runs"
-    assert CliRunner().invoke(app, ["train", str(config), "--runs", str(runs), "-q"]).exit_code == 0
-    return runs
-
-
-def test_cli_compares_a_real_run_and_writes_the_table(tiny_run):
-    result = CliRunner().invoke(app, ["compare", "--runs", str(tiny_run), "--baseline", "single-task"])
+def test_cli_compares_a_real_run_and_writes_the_table(synthetic_runs):
+    result = CliRunner().invoke(app, ["compare", "--runs", str(synthetic_runs), "--baseline", "pooled"])
     assert result.exit_code == 0, result.output
-    run = tiny_run / "tiny"
+    run = synthetic_runs / "syn"
     table = (run / "comparison.md").read_text()
-    assert "paired difference with single-task[estimator=logistic]" in table
-    lines = [line for line in table.splitlines() if line.startswith("| pooled")]
-    assert len(lines) == 2 and all(" | 3 | " in line for line in lines)  # one row per size, 3 seeds paired
+    assert "paired difference with pooled[estimator=ridge]" in table
+    lines = [line for line in table.splitlines() if line.startswith("| single-task")]
+    assert len(lines) == 4 and all(" | 2 | " in line for line in lines)  # 2 settings x 2 sizes, 2 seeds paired
     csv_rows = (run / "comparison.csv").read_text().splitlines()
     assert csv_rows[0].startswith("learner,n_train_per_task,baseline,baseline_accuracy_mean,accuracy_mean,difference_mean")
     records = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
-    (row,) = [r for r in paired_rows(records, "single-task") if r["n_train_per_task"] == 4]
+    row = paired_rows(records, "pooled")[0]
     assert row["verdict"] in table.splitlines()[4]
 
 
@@ -117,8 +102,8 @@ def test_cli_compares_a_real_run_and_writes_the_table(tiny_run):
     (["--baseline", "shared-w"], "--baseline: no learner of this run is 'shared-w'"),
     (["--baseline", "pooled", "--metric", "auc"], "--metric: 'auc' is not in"),
 ])
-def test_cli_bad_options_are_one_line_errors_with_exit_code_2(tiny_run, args, message):
-    result = CliRunner().invoke(app, ["compare", str(tiny_run / "tiny"), *args])
+def test_cli_bad_options_are_one_line_errors_with_exit_code_2(synthetic_runs, args, message):
+    result = CliRunner().invoke(app, ["compare", str(synthetic_runs / "syn"), *args])
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
 

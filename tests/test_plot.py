@@ -83,19 +83,10 @@ def test_a_run_without_a_table_is_a_user_error(tmp_path):
     assert "no accuracy.json" in result.stderr
 
 
-def test_plot_of_a_real_training_run(tmp_path):
-    config = tmp_path / "tiny.yaml"
-    config.write_text(
-        "name: tiny\ndataset: {name: synthetic, n_tasks: 3, n_features: 5, n_train: 60, n_test: 50}\n"
-        "split: {name: by-column, n_train_per_task: [5, 20]}\nfeaturizer: {name: none}\n"
-        "learners:\n  - {name: single-task, estimator: logistic}\n  - {name: pooled, estimator: logistic}\n"
-        "seeds: [0, 1]\nn_jobs: 1\n"
-    )
-    runs = tmp_path / "runs"
-    assert CliRunner().invoke(app, ["train", str(config), "--runs", str(runs), "-q"]).exit_code == 0
-    out = plot_run(runs / "tiny", "macro_f1")
-    assert out == runs / "tiny" / "macro_f1.png" and out.stat().st_size > 1000
-    table = json.loads((runs / "tiny" / "accuracy.json").read_text())
+def test_plot_of_a_real_training_run(synthetic_runs):
+    out = plot_run(synthetic_runs / "syn", "macro_f1")
+    assert out == synthetic_runs / "syn" / "macro_f1.png" and out.stat().st_size > 1000
+    table = json.loads((synthetic_runs / "syn" / "accuracy.json").read_text())
     axes = learning_curves(table, "macro_f1").axes[0]
     pooled = next(line for line in axes.get_lines() if line.get_label().startswith("pooled"))
     expected = [row["macro_f1_mean"] for row in table if row["learner"].startswith("pooled")]
