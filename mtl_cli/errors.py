@@ -22,6 +22,14 @@ class DataError(UserError):
     """A dataset is missing or malformed."""
 
 
+class NumericalError(UserError, FloatingPointError):
+    """A solver could not produce finite results from the data it was given (e.g. features of scale 1e150)."""
+
+
+class DataWarning(UserWarning):
+    """Data that is usable but probably not what the user meant (a task with one class, ...)."""
+
+
 def did_you_mean(given: str, allowed) -> str:
     """Return ' (did you mean 'x'?)' for the closest allowed name, or ''."""
     allowed = [str(a) for a in allowed]

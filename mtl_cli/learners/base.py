@@ -12,6 +12,27 @@ def per_task_accuracy(y_true, y_pred, tasks) -> dict:
     return {t: float(np.mean(y_true[tasks == t] == y_pred[tasks == t])) for t in np.unique(tasks)}
 
 
+def as_tasks(tasks, n_samples: int) -> np.ndarray:
+    """Task ids as a 1-d array, one per sample; None means one task (id 0) holding every sample.
+
+    Ids of mixed types (``[1, "a"]``) are refused: numpy would silently turn
+    them all into strings, so task 1 and task "1" would merge.
+    """
+    if tasks is None:
+        return np.zeros(n_samples, dtype=int)
+    if not isinstance(tasks, np.ndarray) or tasks.dtype == object:
+        kinds = {type(t).__name__ for t in (tasks.tolist() if isinstance(tasks, np.ndarray) else tasks)}
+        numeric = {"int", "int64", "int32"}
+        if len(kinds) > 1 and not kinds <= numeric:
+            raise ValueError(f"'tasks' mixes id types {sorted(kinds)}; use one type (all integers or all strings)")
+    tasks = np.asarray(tasks)
+    if tasks.ndim != 1 or len(tasks) != n_samples:
+        raise ValueError(f"'tasks' must be a 1-d array with one task id per sample ({n_samples}); got shape {tasks.shape}")
+    if tasks.dtype.kind == "f":
+        raise ValueError("'tasks' holds floats; task ids are integers or strings")
+    return tasks
+
+
 class MultiTaskClassifierMixin(ClassifierMixin):
     """Learners fitted on stacked tasks: ``fit(X, y, tasks)``, ``predict(X, tasks)``.
 
@@ -22,13 +43,25 @@ class MultiTaskClassifierMixin(ClassifierMixin):
     def score(self, X, y, tasks=None):
         """Mean over tasks of each task's accuracy (plain accuracy when ``tasks`` is None)."""
         y_pred = self.predict(X, tasks)
-        tasks = np.zeros(len(y_pred), dtype=int) if tasks is None else np.asarray(tasks)
+        tasks = self.check_tasks(tasks, len(y_pred))
         return float(np.mean(list(per_task_accuracy(np.asarray(y), y_pred, tasks).values())))
 
-    def check_tasks(self, tasks) -> np.ndarray:
-        """Validate predict-time task ids against those seen in fit."""
+    def check_tasks(self, tasks, n_samples: int | None = None) -> np.ndarray:
+        """Validate predict-time task ids against those seen in fit.
+
+        ``None`` stands for the one task the model was fitted on; with a model
+        of several tasks it is an error (which task would each row be?).
+        """
         check_is_fitted(self)
-        tasks = np.asarray(tasks)
+        if tasks is None:
+            if len(self.tasks_) != 1:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on {len(self.tasks_)} tasks; pass 'tasks', the task id of each row"
+                )
+            if n_samples is None:
+                raise ValueError("'tasks' is None and the number of samples is unknown")
+            return np.full(n_samples, self.tasks_[0])
+        tasks = as_tasks(tasks, n_samples if n_samples is not None else len(tasks))
         unknown = np.setdiff1d(tasks, self.tasks_)
         if len(unknown):
             raise ValueError(

@@ -21,9 +21,16 @@ def estimator_classes() -> dict:
     }
 
 
-def check_estimator_spec(estimator: str, params: dict | None) -> None:
-    """Raise ValueError naming the bad key if the estimator or one of its parameters is unknown."""
+def check_estimator_spec(estimator: str, params: dict | None, probe: bool = False) -> None:
+    """Raise ValueError naming the bad key if the estimator or one of its parameters is unknown.
+
+    With ``probe``, the estimator is also built and fitted on four samples, so
+    that scikit-learn's own validation judges the parameters' types, ranges
+    and combinations (``C=-1``, ``penalty='l1'`` with a solver that has none).
+    """
     classes = estimator_classes()
+    if params is not None and not isinstance(params, dict):
+        raise ValueError(f"'estimator_params' must be a mapping of parameter names to values, got {params!r}")
     if estimator not in classes:
         raise ValueError(
             f"'estimator' must be one of {one_of(classes)}, got {estimator!r}{did_you_mean(estimator, classes)}"
@@ -35,6 +42,24 @@ def check_estimator_spec(estimator: str, params: dict | None) -> None:
                 f"'estimator_params' has unknown parameter '{key}' for {estimator}, expected one of "
                 f"{one_of(allowed)}{did_you_mean(key, allowed)}"
             )
+    if probe:
+        probe_fit(estimator, classes[estimator](**(params or {})))
+
+
+def probe_fit(name: str, estimator) -> None:
+    """Fit on a tiny separable problem; a parameter error becomes a ValueError naming the estimator."""
+    import warnings
+
+    import numpy as np
+
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [2.0, 0.0]]), np.array([0, 1, 0, 1])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimator.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"'estimator_params' rejected by {name}: {first_line}") from None
 
 
 def make_estimator(estimator: str, params: dict | None, random_state):

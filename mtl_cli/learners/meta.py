@@ -17,6 +17,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from ..data.base import stable_hash
 from ..registry import LEARNERS
+from ..validation import check_choice, check_number, check_numbers
 
 PROJECTIONS = ("none", "lsa")
 
@@ -46,6 +47,26 @@ class Projection:
         return X if self.svd is None else unit_rows(self.svd.transform(X))
 
 
+class UnitRows:
+    """A projection followed by scaling each row to unit length."""
+
+    def __init__(self, project):
+        self.project = project
+
+    def __call__(self, X):
+        return unit_rows(self.project(X))
+
+
+class Subspace:
+    """Projection onto the first columns of a learned basis, rows then scaled to unit length."""
+
+    def __init__(self, basis):
+        self.basis = basis
+
+    def __call__(self, X):
+        return unit_rows(safe_sparse_dot(X, self.basis))
+
+
 class LinearScores:
     """A fitted few-shot classifier: argmax_c of (project(X) @ W + b)[:, c], with its classes."""
 
@@ -64,9 +85,23 @@ class MetaLearner(BaseEstimator):
 
     meta = True
 
+    # the ranges of the parameters meta-learners share: (name, low, low_open, integer); lists hold candidates
+    SCALARS = (("n_components", 1, False, True), ("meta_l2", 0, False, False), ("n_meta_tasks", 1, False, True),
+               ("inner_steps", 1, False, True), ("meta_lr", 0, True, False), ("n_meta_iterations", 1, False, True))
+    LISTS = (("l2s", 0, True, False), ("ranks", 1, False, True), ("inner_lrs", 0, True, False))
+
     def check(self) -> None:
-        if getattr(self, "projection", "none") not in PROJECTIONS:
-            raise ValueError(f"The 'projection' parameter of {type(self).__name__} must be one of {set(PROJECTIONS)}. Got {self.projection!r} instead.")
+        """Validate the parameters this learner has; ValueError names the parameter and the value given."""
+        owner = type(self).__name__
+        params = self.get_params()
+        if "projection" in params:
+            check_choice(owner, "projection", self.projection, PROJECTIONS)
+        for name, low, low_open, integer in self.SCALARS:
+            if name in params:
+                check_number(owner, name, params[name], low=low, low_open=low_open, integer=integer)
+        for name, low, low_open, integer in self.LISTS:
+            if name in params:
+                check_numbers(owner, name, params[name], low=low, low_open=low_open, integer=integer)
 
     def seed(self) -> int:
         return 0 if self.random_state is None else int(self.random_state)
@@ -135,10 +170,7 @@ class Prototypes(MetaLearner):
         Z = unit_rows(self.projection_(X_support))
         classes, labels = np.unique(y_support, return_inverse=True)
         centroids = unit_rows(np.vstack([np.asarray(Z[labels == c].mean(axis=0)) for c in range(len(classes))]))
-        return LinearScores(self.unit_projection, centroids.T, 0.0, classes)
-
-    def unit_projection(self, X):
-        return unit_rows(self.projection_(X))
+        return LinearScores(UnitRows(self.projection_), centroids.T, 0.0, classes)
 
 
 @LEARNERS.register("ridge-head")
@@ -249,12 +281,10 @@ class MetaSubspace(MetaLearner):
         self.meta_l2 = meta_l2
         self.random_state = random_state
 
-    def project(self, X):
-        return unit_rows(safe_sparse_dot(X, self.basis_[:, : self.rank_]))
-
     def head(self, X_support, y_support, l2):
-        W, b, classes = ridge_head(self.project(X_support), y_support, l2)
-        return LinearScores(self.project, W, b, classes)
+        project = Subspace(self.basis_[:, : self.rank_])
+        W, b, classes = ridge_head(project(X_support), y_support, l2)
+        return LinearScores(project, W, b, classes)
 
     def head_of_rank(self, X_support, y_support, rank):
         self.rank_ = int(rank)

@@ -16,20 +16,50 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..optim.datafits import LOSSES, StackedTasks
 from ..optim.penalties import PENALTIES, make_penalty
 from ..optim.solvers import fista, lbfgs, sparsa
+from ..errors import NumericalError
 from ..registry import LEARNERS
-from .base import BaseMultiTaskClassifier
+from ..validation import check_bool, check_number
+from .base import BaseMultiTaskClassifier, as_tasks
 
 SOLVER_NAMES = ("auto", "lbfgs", "sparsa", "fista", "pgd")
 
 
-def as_tasks(tasks, n_samples: int) -> np.ndarray:
-    """Task ids as an array; None means one task holding every sample."""
-    if tasks is None:
-        return np.zeros(n_samples, dtype=int)
-    tasks = np.asarray(tasks)
-    if tasks.ndim != 1 or len(tasks) != n_samples:
-        raise ValueError(f"'tasks' must be a 1-d array with one task id per sample ({n_samples}); got shape {tasks.shape}")
-    return tasks
+LARGE_FEATURE = 1e6  # beyond this the Lipschitz bounds and step sizes lose precision
+
+
+def largest_feature(X) -> float:
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    return float(np.abs(values).max()) if values.size else 0.0
+
+
+def warn_on_scale(X) -> None:
+    """Warn when features are so large that the solver's step sizes become unreliable."""
+    largest = largest_feature(X)
+    if largest > LARGE_FEATURE:
+        warnings.warn(
+            f"features reach |x| = {largest:.3g}; the solvers are tuned for scaled features (TF-IDF, "
+            "standardized): rescale them, or expect slow convergence or a NumericalError",
+            ConvergenceWarning,
+        )
+
+
+def check_task_graph(owner: str, task_graph) -> None:
+    """``"complete"``, or a list of edges [s, t] or [s, t, weight] with a finite weight >= 0 (the
+    graph penalty is convex only for non-negative weights) between two different tasks."""
+    if isinstance(task_graph, str) and task_graph == "complete":
+        return
+    if not isinstance(task_graph, (list, tuple)) or not task_graph:
+        raise ValueError(
+            f"The 'task_graph' parameter of {owner} must be 'complete' or a non-empty list of edges [s, t] or "
+            f"[s, t, weight]. Got {task_graph!r} instead."
+        )
+    for edge in task_graph:
+        if not isinstance(edge, (list, tuple)) or len(edge) not in (2, 3):
+            raise ValueError(f"The 'task_graph' parameter of {owner} has edge {edge!r}; an edge is [s, t] or [s, t, weight].")
+        if edge[0] == edge[1]:
+            raise ValueError(f"The 'task_graph' parameter of {owner} has edge {list(edge)} from a task to itself.")
+        if len(edge) == 3:
+            check_number(owner, "task_graph", edge[2], low=0)
 
 
 @LEARNERS.register("shared-w")
@@ -120,11 +150,11 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
             if value not in allowed:
                 raise ValueError(f"The '{param}' parameter of {name} must be one of {set(allowed)}. Got {value!r} instead.")
         for param in ("alpha", "l2", "tol"):
-            value = getattr(self, param)
-            if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"The '{param}' parameter of {name} must be a float >= 0. Got {value!r} instead.")
-        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"The 'max_iter' parameter of {name} must be an int >= 1. Got {self.max_iter!r} instead.")
+            check_number(name, param, getattr(self, param), low=0)
+        check_number(name, "max_iter", self.max_iter, low=1, integer=True)
+        check_bool(name, "warm_start", self.warm_start)
+        if self.task_graph is not None:
+            check_task_graph(name, self.task_graph)
         if self.penalty == "graph" and self.task_graph is None:
             raise ValueError(f"The 'task_graph' parameter of {name} is required with penalty='graph'.")
         if self.penalty in ("l21", "trace") and self.solver == "lbfgs":
@@ -204,7 +234,13 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         x0 = np.zeros(data.n_params)
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, data.n_features):
             x0 = data.join(self.coef_, self.intercept_)
+        warn_on_scale(X)
         result = self.solve(data, on_support, x0)
+        if not np.all(np.isfinite(result.x)):
+            raise NumericalError(
+                f"{type(self).__name__}: the solver produced non-finite weights (largest |feature| "
+                f"{largest_feature(X):.3g}); standardize or rescale the features"
+            )
         W, b = data.split(result.x)
         off_support = on_support.off_support(W) if hasattr(on_support, "off_support") else None
         self.coef_, self.intercept_ = data.expand(W, off_support), b.copy()
@@ -243,7 +279,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
-        tasks = self.check_tasks(as_tasks(tasks, X.shape[0]))
+        tasks = self.check_tasks(tasks, X.shape[0])
         scores = X @ self.coef_.T + self.intercept_
         scores = np.asarray(scores.toarray() if sp.issparse(scores) else scores)
         task_index = np.searchsorted(self.tasks_, tasks)
@@ -257,7 +293,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
 
     def task_losses(self, X, y, tasks=None) -> dict:
         """Mean loss(y m) of each task on (X, y), m the margins of its columns (labels +-1 per column)."""
-        tasks = as_tasks(tasks, X.shape[0])
+        tasks = self.check_tasks(tasks, X.shape[0])
         scores = self.decision_function(X, tasks)
         scores = scores[:, None] if scores.ndim == 1 else scores
         task_index = np.searchsorted(self.tasks_, tasks)
@@ -281,7 +317,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         one-vs-rest logistic regression does.
         """
         scores = self.decision_function(X, tasks)  # validates X and the task ids
-        task_index = np.searchsorted(self.tasks_, as_tasks(tasks, len(scores)))
+        task_index = np.searchsorted(self.tasks_, self.check_tasks(tasks, len(scores)))
         proba = np.zeros((len(scores), max(2, *(len(classes) for classes in self.classes_))))
         for k in np.unique(task_index):
             rows, n_classes = task_index == k, len(self.classes_[k])
@@ -297,7 +333,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
 
     def predict(self, X, tasks=None):
         scores = self.decision_function(X, tasks)  # validates X and the task ids
-        tasks = as_tasks(tasks, len(scores))
+        tasks = self.check_tasks(tasks, len(scores))
         task_index = np.searchsorted(self.tasks_, tasks)
         predictions = np.empty(len(scores), dtype=object)
         for k in np.unique(task_index):

@@ -8,8 +8,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..data.base import stable_hash
 from ..registry import LEARNERS
-from .base import BaseMultiTaskClassifier, per_task_accuracy
-from .shared_w import MultiTaskLinearClassifier, as_tasks
+from ..validation import check_choice, check_number, check_numbers
+from .base import BaseMultiTaskClassifier, as_tasks, per_task_accuracy
+from .shared_w import MultiTaskLinearClassifier
 
 
 def task_folds(y, tasks, n_folds: int, seed: int) -> np.ndarray:
@@ -108,13 +109,14 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         )
 
     def check(self) -> None:
+        owner = type(self).__name__
         self.base().check()
-        if not isinstance(self.cv, int) or self.cv < 2:
-            raise ValueError(f"The 'cv' parameter of {type(self).__name__} must be an int >= 2. Got {self.cv!r} instead.")
-        if self.scoring not in ("loss", "accuracy"):
-            raise ValueError(f"The 'scoring' parameter of {type(self).__name__} must be one of {{'loss', 'accuracy'}}. Got {self.scoring!r} instead.")
-        if not list(self.l2s) or any(not isinstance(v, (int, float)) or v < 0 for v in self.l2s):
-            raise ValueError(f"'l2s' must be a non-empty list of floats >= 0. Got {self.l2s!r} instead.")
+        check_number(owner, "cv", self.cv, low=2, integer=True)
+        check_number(owner, "n_alphas", self.n_alphas, low=1, integer=True)
+        check_choice(owner, "scoring", self.scoring, ("loss", "accuracy"))
+        check_numbers(owner, "l2s", self.l2s, low=0)
+        if self.alphas is not None:
+            check_numbers(owner, "alphas", self.alphas, low=0)
 
     def fit(self, X, y, tasks=None):
         self.check()

@@ -7,7 +7,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ..registry import LEARNERS
-from .base import BaseMultiTaskClassifier
+from .base import BaseMultiTaskClassifier, as_tasks
 from .estimators import check_estimator_spec, make_estimator
 
 
@@ -27,7 +27,7 @@ class WrapsEstimator(BaseMultiTaskClassifier):
         self.random_state = random_state
 
     def check(self) -> None:
-        check_estimator_spec(self.estimator, self.estimator_params)
+        check_estimator_spec(self.estimator, self.estimator_params, probe=True)
 
 
 @LEARNERS.register("single-task")
@@ -44,8 +44,8 @@ class SingleTaskClassifier(WrapsEstimator):
         Seed of the estimators that take one.
     """
 
-    def fit(self, X, y, tasks):
-        y, tasks = np.asarray(y), np.asarray(tasks)
+    def fit(self, X, y, tasks=None):
+        y, tasks = np.asarray(y), as_tasks(tasks, X.shape[0])
         self.tasks_ = np.unique(tasks)
         self.estimators_ = {
             t: fit_one(self.estimator, self.estimator_params, self.random_state, X[tasks == t], y[tasks == t])
@@ -53,8 +53,8 @@ class SingleTaskClassifier(WrapsEstimator):
         }
         return self
 
-    def predict(self, X, tasks):
-        tasks = self.check_tasks(tasks)
+    def predict(self, X, tasks=None):
+        tasks = self.check_tasks(tasks, X.shape[0])
         predictions = np.empty(X.shape[0], dtype=object)
         for t in np.unique(tasks):
             rows = tasks == t
@@ -70,12 +70,12 @@ class PooledClassifier(WrapsEstimator):
     for checking them at predict time.
     """
 
-    def fit(self, X, y, tasks):
-        self.tasks_ = np.unique(tasks)
+    def fit(self, X, y, tasks=None):
+        self.tasks_ = np.unique(as_tasks(tasks, X.shape[0]))
         self.estimator_ = fit_one(self.estimator, self.estimator_params, self.random_state, X, np.asarray(y))
         return self
 
-    def predict(self, X, tasks):
-        self.check_tasks(tasks)
+    def predict(self, X, tasks=None):
+        self.check_tasks(tasks, X.shape[0])
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict(X)
