@@ -19,18 +19,41 @@ data_app = typer.Typer(help="Manage datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 RUNS_OPTION = typer.Option(Path("runs"), "--runs", help="Folder that holds run directories.")
+WAIT_OPTION = typer.Option(False, "--wait", help="If another mtl command is writing the run, wait for it.")
 
 
 @contextlib.contextmanager
 def user_errors():
-    """Print a UserError as one line and exit with code 2; anything else is a bug."""
+    """Print a UserError as one line and exit with code 2; anything else is a bug.
+
+    Warnings meant for the user (data, run directory, cache) are printed as
+    one line each; SIGTERM is handled like Ctrl-C: the workers are stopped,
+    finished cells are kept, and the exit code is 130.
+    """
+    import signal
+    import warnings
+
     from .errors import UserError
 
+    def one_line(message, category, *args, **kwargs):
+        typer.echo(f"Warning: {message}", err=True)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line
+            yield
     except UserError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("Interrupted: the cells finished so far are kept; run the same command to continue.", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Progress:
@@ -99,9 +122,10 @@ def report(summary, verb: str) -> None:
 def train(
     config: Path = typer.Argument(..., help="YAML experiment config."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel jobs (default: the config's n_jobs)."),
-    force: bool = typer.Option(False, "--force", help="Refit cells that are already done."),
+    force: bool = typer.Option(False, "--force", help="Refit every cell and rebuild its features."),
     runs: Path = RUNS_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    wait: bool = WAIT_OPTION,
 ):
     """Fit every cell of a config's grid and write accuracy tables under runs/."""
     from . import config as config_module
@@ -109,9 +133,17 @@ def train(
 
     with user_errors():
         experiment = config_module.load(config)
+        check_jobs(jobs)
         with Progress(enabled=not quiet) as progress:
-            summary = run_train(experiment, runs, n_jobs=jobs, force=force, progress=progress)
+            summary = run_train(experiment, runs, n_jobs=jobs, force=force, progress=progress, wait=wait)
     report(summary, "fitted")
+
+
+def check_jobs(jobs: int | None) -> None:
+    from .errors import UserError
+
+    if jobs is not None and not (jobs == -1 or 1 <= jobs <= 1024):
+        raise UserError(f"--jobs: expected -1 (all cores) or 1 to 1024, got {jobs}")
 
 
 @app.command("eval")
@@ -121,18 +153,20 @@ def evaluate(
     jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel jobs."),
     runs: Path = RUNS_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    wait: bool = WAIT_OPTION,
 ):
     """Score a run's saved models on the test data again and rewrite its tables."""
     from . import config as config_module
     from .runner import evaluate as run_evaluate, newest_run
 
     with user_errors():
+        check_jobs(jobs)
         if config is not None:
             run_dir = runs / config_module.load(config).name
         elif run_dir is None:
             run_dir = newest_run(runs)
         with Progress(enabled=not quiet) as progress:
-            summary = run_evaluate(run_dir, n_jobs=jobs, progress=progress)
+            summary = run_evaluate(run_dir, n_jobs=jobs, progress=progress, wait=wait)
     report(summary, "evaluated")
 
 
@@ -199,14 +233,20 @@ def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
 
     from . import config as config_module
 
+    from .runner import check_reachable
+
     with user_errors():
         experiment = config_module.load(config)
-    cells = experiment.cells()
+        check_reachable(experiment.backend)
+        cells = experiment.cells(with_ids=False)
     console = Console()
     console.print(
-        f"[bold]{experiment.name}[/]: dataset {experiment.dataset.name}, split {experiment.split.name}, "
-        f"featurizer {experiment.featurizer.name}"
+        f"[bold]{escape(experiment.name)}[/]: dataset {experiment.dataset.name}, split {experiment.split.name}, "
+        f"featurizer {experiment.featurizer.name}, protocol {experiment.protocol}", highlight=False
     )
+    for kind, component, registry in (("featurizer", experiment.featurizer, "FEATURIZERS"),
+                                      *(("learner", c, "LEARNERS") for c in experiment.learners)):
+        console.print(f"  {kind} {escape(describe(component, registry))}", highlight=False)
     table = Table(title=f"{len(cells)} cells")
     for column in ("learner", experiment.size_key, "seeds"):
         table.add_column(column)
@@ -216,6 +256,17 @@ def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
     for (label, n), seeds in labels.items():
         table.add_row(escape(label), str(n), ",".join(seeds))
     console.print(table)
+
+
+def describe(component, registry_name: str) -> str:
+    """``name: given parameters; defaults: the others`` (what the config leaves implicit, made visible)."""
+    from . import config as config_module
+    from . import registry
+
+    defaults = config_module.parameters_of(getattr(registry, registry_name).get(component.name))
+    given = ", ".join(f"{k}={v!r}" for k, v in component.params.items())
+    rest = ", ".join(f"{k}={v!r}" for k, v in defaults.items() if k not in component.params)
+    return f"{component.name}: {given or '(no parameters given)'}" + (f"; defaults: {rest}" if rest else "")
 
 
 @app.command("list")

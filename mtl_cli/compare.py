@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .results import METRICS, group, mean_ci95, to_csv, to_markdown, write_atomic
+from .fileio import write_atomic
+from .results import METRICS, group, mean_ci95, to_csv, to_markdown
 
 
 def resolve_baseline(labels: list[str], name: str) -> str:

@@ -1,45 +1,54 @@
 """Experiment configs: schema, loading, validation and grid expansion.
 
 A config names one dataset, one task split, one featurizer and a list of
-learners, each as ``{name: ..., <parameter>: <value>, ...}``. In a learner,
-a list value is a grid axis ("try each"); so is a list inside a dict-valued
-parameter (``estimator_params: {C: [0.1, 1]}``). Seeds and
-the split's size axis (``n_train_per_task``, or ``k_shot`` for episodes)
-are grid axes too.
+learners, each as ``{name: ..., <parameter>: <value>, ...}``. A grid axis
+is marked: ``{grid: [v1, v2]}`` as a learner parameter's value, or as the
+value of a key of a dict-valued parameter (``estimator_params: {C: {grid:
+[0.1, 1]}}``), means "try each". Every other list is a plain value
+(``l2s: [0.01, 0.1]``, ``task_graph: [[a, b], [b, c]]``). ``seeds`` and the
+split's size (``n_train_per_task``, or ``k_shot`` for episodes) are the
+experiment's own axes: a list there is always one value per grid point.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from . import data, features, learners  # noqa: F401  (registers the built-in components)
+from . import __version__, data, features, learners  # noqa: F401  (registers the built-in components)
 from .errors import ConfigError, did_you_mean, one_of
+from .hashing import spec_hash
 from .registry import DATASETS, FEATURIZERS, LEARNERS, SPLITS, check_keys, init_parameters
+from .yamlio import load_yaml
+
+GRID = "grid"  # {grid: [values]} marks a grid axis
+MAX_CELLS = 100_000
+RUN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+PROTOCOLS = ("plain", "holdout", "episodic")
 
 
 class BackendSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Literal["loky", "dask"] = "loky"
-    address: str | None = None
+    address: StrictStr | None = Field(default=None, pattern=r"^(tcp|tls)://[^\s/:]+:\d{1,5}$")
 
 
 class ExperimentSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
+    name: StrictStr | None = None
     dataset: dict[str, Any]
     split: dict[str, Any]
     featurizer: dict[str, Any] = Field(default_factory=lambda: {"name": "tfidf"})
     learners: list[dict[str, Any]] = Field(min_length=1)
-    seeds: int | list[int] = 0
-    n_jobs: int = Field(default=1, ge=-1)
+    seeds: StrictInt | list[StrictInt] = 0
+    n_jobs: StrictInt = Field(default=1, ge=-1, le=1024)
     backend: BackendSchema | Literal["loky", "dask"] = "loky"
 
 
@@ -90,9 +99,21 @@ class Experiment:
     source: str = "<config>"
 
     @property
+    def protocol(self) -> str:
+        """How cells are fitted and scored: ``episodic`` (few-shot episodes of new classes),
+        ``holdout`` (meta-learn on some tasks, adapt to the held-out ones) or ``plain``."""
+        return protocol_of(self.split)
+
+    @property
     def episodic(self) -> bool:
         """Few-shot episodes (meta-learning protocol) rather than fixed tasks."""
-        return getattr(SPLITS.get(self.split.name), "episodic", False)
+        return self.protocol == "episodic"
+
+    @functools.cached_property
+    def data_fingerprint(self) -> str:
+        """A hash of the data the experiment reads (file content, not path): results depend on it."""
+        params = dict(self.dataset.params)
+        return DATASETS.get(self.dataset.name)(**params).fingerprint()
 
     @property
     def size_key(self) -> str:
@@ -119,48 +140,102 @@ class Experiment:
         """
         spec = {
             "dataset": self.dataset.as_dict(),
+            "data_fingerprint": self.data_fingerprint,
+            "mtl_version": __version__,
             "split": self.split.as_dict(),
             "featurizer": self.featurizer.as_dict(),
             "seed": seed,
         }
         return spec if self.episodic else {**spec, "n_train_per_task": size}
 
-    def cells(self) -> list[Cell]:
-        """The grid, in a stable order: learner, parameter setting, training size, seed."""
+    def cells(self, with_ids: bool = True) -> list[Cell]:
+        """The grid, in a stable order: learner, parameter setting, training size, seed.
+
+        A cell's id hashes everything its result depends on, the data's
+        content included; ``with_ids=False`` skips reading the data (ids empty).
+        """
         cells = []
         for learner in self.learners:
             for params in expand(learner.params):
                 for size in self.sizes:
                     for seed in self.seeds:
-                        spec = {**self.feature_spec(seed, size), self.size_key: size, "learner": learner.name, "params": params}
-                        cells.append(Cell(learner.name, params, seed, size, spec_hash(spec)))
+                        cell_id = ""
+                        if with_ids:
+                            spec = {**self.feature_spec(seed, size), self.size_key: size, "learner": learner.name,
+                                    "params": params}
+                            cell_id = spec_hash(spec)
+                        cells.append(Cell(learner.name, params, seed, size, cell_id))
         return cells
 
 
-def spec_hash(spec: dict) -> str:
-    """A short stable hash of a JSON-able spec (the key of a cell's cached result)."""
-    text = json.dumps(spec, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def is_axis(value) -> bool:
+    """A grid axis is written ``{grid: [values]}``."""
+    return isinstance(value, dict) and GRID in value
 
 
-def expand(params: dict) -> list[dict]:
-    """All combinations of the list-valued entries of ``params`` (one level of dicts deep)."""
-    axes = []  # (key, inner key or None, values)
-    for key, value in params.items():
-        if isinstance(value, list):
-            axes.append((key, None, value))
+def grid_axes(params: dict, key: str) -> list[tuple[str, str | None, list]]:
+    """The marked axes of a learner's parameters: (parameter, inner key or None, values)."""
+    axes = []
+    for name, value in params.items():
+        where = f"{key}.{name}"
+        if is_axis(value):
+            axes.append((name, None, axis_values(value, where)))
         elif isinstance(value, dict):
-            axes.extend((key, inner, v) for inner, v in value.items() if isinstance(v, list))
+            for inner, v in value.items():
+                if is_axis(v):
+                    axes.append((name, inner, axis_values(v, f"{where}.{inner}")))
+                else:
+                    reject_axes(v, f"{where}.{inner}")
+        else:
+            reject_axes(value, where)
+    return axes
+
+
+def axis_values(value: dict, where: str) -> list:
+    if set(value) != {GRID} or not isinstance(value[GRID], list):
+        raise ConfigError(f"{where}: a grid axis is written {{grid: [value, ...]}} and nothing else, got {value!r}")
+    values = value[GRID]
+    if not values:
+        raise ConfigError(f"{where}.grid: empty grid axis; give at least one value")
+    seen = [json.dumps(v, sort_keys=True, default=str) for v in values]
+    if len(set(seen)) != len(seen):
+        raise ConfigError(f"{where}.grid: lists a value twice: {values!r}")
+    return values
+
+
+def reject_axes(value, where: str) -> None:
+    """Grid axes are allowed only where ``expand`` looks for them; anywhere else they are an error."""
+    if is_axis(value):
+        raise ConfigError(
+            f"{where}: a grid axis is allowed as a learner parameter or one level inside one, not here"
+        )
+    if isinstance(value, dict):
+        for k, v in value.items():
+            reject_axes(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            reject_axes(v, f"{where}[{i}]")
+
+
+def expand(params: dict, key: str = "learner") -> list[dict]:
+    """All combinations of the marked axes of ``params``, each a plain parameter dict."""
+    axes = grid_axes(params, key)
     grid = []
     for combo in itertools.product(*(values for _, _, values in axes)):
         point = {k: dict(v) if isinstance(v, dict) else v for k, v in params.items()}
-        for (key, inner, _), value in zip(axes, combo):
+        for (name, inner, _), value in zip(axes, combo):
             if inner is None:
-                point[key] = value
+                point[name] = value
             else:
-                point[key][inner] = value
+                point[name][inner] = value
         grid.append(point)
     return grid
+
+
+def protocol_of(split: Component) -> str:
+    if getattr(SPLITS.get(split.name), "episodic", False):
+        return "episodic"
+    return "holdout" if split.params.get("holdout_tasks") else "plain"
 
 
 def learner_label(name: str, params: dict) -> str:
@@ -187,7 +262,9 @@ def component(raw: dict, registry, key: str) -> Component:
     if "name" not in raw:
         raise ConfigError(f"{key}: missing 'name', expected one of {one_of(registry.names())}")
     name = raw["name"]
-    cls = registry.get(str(name), where=f"{key}.name")
+    if not isinstance(name, str):
+        raise ConfigError(f"{key}.name: expected one of {one_of(registry.names())}, got {name!r}")
+    cls = registry.get(name, where=f"{key}.name")
     params = {k: v for k, v in raw.items() if k != "name"}
     check_keys(params, parameters_of(cls), key)
     return Component(name, params)
@@ -199,8 +276,16 @@ def check_instance(cls, params: dict, key: str) -> None:
     if hasattr(instance, "check"):
         try:
             instance.check()
-        except ValueError as exc:
-            raise ConfigError(f"{key}: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{key}: {exc}{list_hint(params, str(exc))}") from None
+
+
+def list_hint(params: dict, message: str) -> str:
+    """A reminder of the grid syntax when a rejected parameter was given a list."""
+    lists = [k for k, v in params.items() if isinstance(v, list)]
+    lists += [k for v in params.values() if isinstance(v, dict) for k, w in v.items() if isinstance(w, list)]
+    named = [k for k in lists if f"'{k}'" in message]
+    return f" (a list is one value; to try each, write {named[0]}: {{grid: [...]}})" if named else ""
 
 
 def training_sizes(value, key: str, allow_all: bool = True) -> list:
@@ -211,13 +296,37 @@ def training_sizes(value, key: str, allow_all: bool = True) -> list:
     for v in values:
         if not ((allow_all and v == "all") or (isinstance(v, int) and not isinstance(v, bool) and v > 0)):
             raise ConfigError(f"{key}: expected {expected}; got {v!r}")
+    if len(set(values)) != len(values):
+        raise ConfigError(f"{key}: lists a size twice: {values!r}")
     return values
+
+
+def check_seeds(seeds: list, key: str = "seeds") -> list:
+    if not seeds:
+        raise ConfigError(f"{key}: expected an integer or a non-empty list of integers, got []")
+    for seed in seeds:
+        if not 0 <= seed < 2**32:
+            raise ConfigError(f"{key}: seeds are integers in [0, 2^32), got {seed}")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"{key}: lists a seed twice: {seeds!r}")
+    return seeds
+
+
+def check_run_name(name: str, key: str) -> str:
+    """Run names are plain folder names: no separators, no leading dot, at most 100 characters."""
+    if not RUN_NAME.fullmatch(name):
+        raise ConfigError(
+            f"{key}: run names use letters, digits, '-', '_' and '.', do not start with '.', and have at most "
+            f"100 characters; got {name!r}"
+        )
+    return name
 
 
 EXPECTED = {
     "seeds": "expected an integer or a list of integers",
     "backend": "expected 'loky', 'dask', or a mapping {name: dask, address: tcp://HOST:PORT}",
-    "n_jobs": "expected an integer: the number of parallel jobs (-1: all cores)",
+    "n_jobs": "expected an integer: the number of parallel jobs (-1: all cores, else 1 to 1024)",
+    "name": "expected a run name (letters, digits, '-', '_', '.')",
 }
 
 
@@ -253,6 +362,8 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc, raw)) from None
 
+    for key in ("dataset", "split", "featurizer"):
+        reject_axes(getattr(schema, key), key)
     dataset = component(schema.dataset, DATASETS, "dataset")
     if base_dir is not None and isinstance(dataset.params.get("path"), str):
         path = Path(dataset.params["path"]).expanduser()
@@ -260,7 +371,7 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
     check_instance(DATASETS.get(dataset.name), dataset.params, "dataset")
 
     split_raw = dict(schema.split)
-    split_class = SPLITS.get(str(split_raw.get("name")), where="split.name") if "name" in split_raw else None
+    split_class = SPLITS.get(split_raw["name"], where="split.name") if isinstance(split_raw.get("name"), str) else None
     size_key = getattr(split_class, "size_key", "n_train_per_task")
     default_sizes = getattr(split_class, "default_sizes", "all")
     sizes = training_sizes(
@@ -270,21 +381,26 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
     check_instance(SPLITS.get(split.name), split.params, "split")
 
     featurizer = component(schema.featurizer, FEATURIZERS, "featurizer")
+    check_featurizer(featurizer, dataset)
 
+    protocol = protocol_of(split)
     learners = []
     for i, raw_learner in enumerate(schema.learners):
         key = f"learners[{i}]"
         learner = component(raw_learner, LEARNERS, key)
-        for point in expand(learner.params):
+        check_protocol(learner, protocol, key)
+        for point in expand(learner.params, key):
             check_instance(LEARNERS.get(learner.name), point, key)
+            check_folds(point, sizes, split, key)
         learners.append(learner)
 
     backend = schema.backend if isinstance(schema.backend, BackendSchema) else BackendSchema(name=schema.backend)
-    seeds = schema.seeds if isinstance(schema.seeds, list) else [schema.seeds]
-    if not seeds:
-        raise ConfigError("seeds: expected an integer or a non-empty list of integers, got []")
-    return Experiment(
-        name=schema.name or Path(source).stem,
+    seeds = check_seeds(schema.seeds if isinstance(schema.seeds, list) else [schema.seeds])
+    name = check_run_name(schema.name, "name") if schema.name is not None else check_run_name(
+        Path(source).stem, "name (taken from the file name; set 'name:' to choose another)"
+    )
+    experiment = Experiment(
+        name=name,
         dataset=dataset,
         split=split,
         featurizer=featurizer,
@@ -295,17 +411,51 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
         backend=backend.model_dump(),
         source=source,
     )
+    n_cells = sum(len(expand(c.params)) for c in learners) * len(sizes) * len(seeds)
+    if n_cells > MAX_CELLS:
+        raise ConfigError(f"learners: the grid has {n_cells} cells, more than {MAX_CELLS}; split it into several runs")
+    return experiment
+
+
+def check_featurizer(featurizer: Component, dataset: Component) -> None:
+    """The featurizer must take what the dataset gives (text or a feature matrix), with valid parameters."""
+    cls = FEATURIZERS.get(featurizer.name)
+    gives = getattr(DATASETS.get(dataset.name), "gives", "text")
+    if cls.takes != gives:
+        fitting = sorted(n for n, c in FEATURIZERS.items() if c.takes == gives)
+        raise ConfigError(
+            f"featurizer.name: {featurizer.name} takes {cls.takes}, but dataset {dataset.name} gives {gives}; "
+            f"use one of {one_of(fitting)}"
+        )
+    try:
+        cls.check(featurizer.params)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"featurizer: {exc}{list_hint(featurizer.params, str(exc))}") from None
+
+
+def check_protocol(learner: Component, protocol: str, key: str) -> None:
+    """Meta-learners need tasks or classes to learn from before the ones they are scored on."""
+    if getattr(LEARNERS.get(learner.name), "meta", False) and protocol == "plain":
+        raise ConfigError(
+            f"{key}.name: {learner.name} is a meta-learner; it needs a split with held-out tasks "
+            "(holdout_tasks > 0 in hierarchy-pairs or by-column) or the episodes split"
+        )
+
+
+def check_folds(params: dict, sizes: list, split: Component, key: str) -> None:
+    """Cross-validation folds cannot outnumber the training samples of a task."""
+    folds = params.get("cv")
+    if not isinstance(folds, int):
+        return
+    per_size = split.params.get("n_way", 5) if protocol_of(split) == "episodic" else 1
+    smallest = min((s * per_size for s in sizes if isinstance(s, int)), default=None)
+    if smallest is not None and folds > smallest:
+        raise ConfigError(
+            f"{key}.cv: {folds} folds, but the smallest training size gives {smallest} samples per task"
+        )
 
 
 def load(path: str | Path) -> Experiment:
     """Read and validate a YAML experiment config."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such config file")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        raise ConfigError(f"{path}: not valid YAML at {where} ({getattr(exc, 'problem', exc)})") from None
-    return from_dict(raw, str(path), path.parent)
+    return from_dict(load_yaml(path), str(path), path.parent)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
-import joblib
 import numpy as np
-from pathlib import Path
 from sklearn.base import clone
 
 from .config import Cell
 from .data.episodes import Episodes, sample_episodes
+from .features import data_errors
+from .prepare import cached, corpus_of
 from .registry import FEATURIZERS
 
 
@@ -40,16 +39,15 @@ def episodes_split(feature_spec: dict) -> Episodes:
 
 def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> EpisodeData:
     """Fit the featurizer on meta-train (or all train-part) documents and transform every part."""
-    from .runner import load_corpus
-
     start = time.perf_counter()
-    corpus = load_corpus(json.dumps(feature_spec["dataset"], sort_keys=True), cache_dir)
+    corpus = corpus_of(feature_spec, cache_dir)
     split = episodes_split(feature_spec)
     parts = split.parts(corpus)
     featurizer = dict(feature_spec["featurizer"])
     transformer = FEATURIZERS.get(featurizer.pop("name")).build(featurizer, feature_spec["seed"])
     fit_rows = parts.meta_train if split.fit_featurizer_on == "meta-train" else np.arange(len(corpus.train))
-    transformer.fit(corpus.train.rows(fit_rows))
+    with data_errors(feature_spec["featurizer"]["name"]):
+        transformer.fit(corpus.train.rows(fit_rows))
 
     def part(name, rows):
         return transformer.transform(getattr(corpus, name).rows(rows)), getattr(corpus, name).labels[rows]
@@ -62,11 +60,9 @@ def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> Epis
                        parts.classes, X_train.shape[1], time.perf_counter() - start)
 
 
-def cached_episode_data(feature_spec: dict, cache_dir: str | None) -> EpisodeData:
-    if cache_dir is None:
-        return build_episode_data(feature_spec)
-    memory = joblib.Memory(Path(cache_dir) / "episodes", verbose=0)
-    return memory.cache(build_episode_data, ignore=["cache_dir"])(feature_spec, cache_dir)
+def cached_episode_data(feature_spec: dict, cache_dir: str | None, refresh: bool = False) -> EpisodeData:
+    return cached("episodes", feature_spec, lambda: build_episode_data(feature_spec, cache_dir), cache_dir, refresh,
+                  from_fields=lambda fields: EpisodeData(**fields))
 
 
 class EpisodicValidation:

@@ -7,21 +7,43 @@ grid of many learners featurizes once.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import DataError
 from .registry import FEATURIZERS, init_parameters
+from .validation import check_number
+
+
+PROBE_DOCUMENTS = ["alpha beta gamma delta", "beta gamma delta epsilon", "gamma delta epsilon alpha",
+                   "delta epsilon alpha beta", "epsilon alpha beta gamma"]
+DATA_DEPENDENT = ("no terms remain", "empty vocabulary", "max_df corresponds to < documents than min_df")
 
 
 class Featurizer:
     """Base: builds an unfitted scikit-learn transformer from config parameters."""
 
+    takes = "text"  # what it transforms: "text" (a list of documents) or "matrix" (feature rows)
+
     @classmethod
     def parameters(cls) -> dict:
         return {}
+
+    @classmethod
+    def check(cls, params: dict) -> None:
+        """Build the transformer and fit it on a few probe documents, so that scikit-learn's own
+        validation judges the parameters; errors that depend on the data (an empty vocabulary
+        after pruning the probe) are left for the real data."""
+        try:
+            cls.build(params, 0).fit(PROBE_DOCUMENTS)
+        except (ValueError, TypeError) as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if not any(text in message for text in DATA_DEPENDENT):
+                raise ValueError(message) from None
 
     @classmethod
     def build(cls, params: dict, seed: int):
@@ -110,6 +132,13 @@ class LSA(Featurizer):
         return Tfidf.parameters() | {"n_components": 100, "n_iter": 5}
 
     @classmethod
+    def check(cls, params):
+        params = dict(params)
+        check_number("lsa", "n_components", params.pop("n_components", 100), low=1, integer=True)
+        check_number("lsa", "n_iter", params.pop("n_iter", 5), low=1, integer=True)
+        Tfidf.check(params)
+
+    @classmethod
     def build(cls, params, seed):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.pipeline import make_pipeline
@@ -123,6 +152,12 @@ class LSA(Featurizer):
 @FEATURIZERS.register("none")
 class Identity(Featurizer):
     """No featurization: for datasets that already give feature matrices (synthetic)."""
+
+    takes = "matrix"
+
+    @classmethod
+    def check(cls, params):
+        pass
 
     @classmethod
     def build(cls, params, seed):
@@ -159,6 +194,18 @@ def stack(tasks, index_attr: str, label_attr: str, matrix, unique: np.ndarray):
     return matrix[rows], labels, task_ids
 
 
+@contextlib.contextmanager
+def data_errors(featurizer: str):
+    """A featurizer that finds nothing to keep in the data (an empty vocabulary) is a DataError."""
+    try:
+        yield
+    except ValueError as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if any(text in message for text in DATA_DEPENDENT):
+            raise DataError(f"featurizer {featurizer}: {message}") from None
+        raise
+
+
 def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSet:
     """Fit the featurizer on the tasks' training samples and transform both parts.
 
@@ -171,7 +218,8 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSe
     for part, attr in (("train", "train_index"), ("test", "test_index")):
         unique = np.unique(np.concatenate([getattr(t, attr) for t in tasks]))
         samples = getattr(corpus, part).rows(unique)
-        matrices[part] = transformer.fit_transform(samples) if part == "train" else transformer.transform(samples)
+        with data_errors(featurizer):
+            matrices[part] = transformer.fit_transform(samples) if part == "train" else transformer.transform(samples)
         if sp.issparse(matrices[part]):
             matrices[part] = sp.csr_matrix(matrices[part])
         uniques[part] = unique

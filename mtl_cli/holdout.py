@@ -16,6 +16,7 @@ import numpy as np
 
 from .data.base import Task, stable_hash, subsample
 from .features import TaskSet
+from .scoring import score as score_tasks
 
 
 class TaskValidation:
@@ -68,8 +69,6 @@ def fit(model, task_set: TaskSet, cell):
 
 def score(model, task_set: TaskSet, cell, fit_seconds: float) -> list[dict]:
     """Per-task test records of the held-out tasks."""
-    from .runner import score as score_tasks
-
     heldout_ids = np.flatnonzero(task_set.heldout)
     start = time.perf_counter()
     y_pred = np.empty(len(task_set.y_test), dtype=task_set.y_test.dtype)

@@ -70,7 +70,7 @@ def plot_run(run_dir: Path, metric: str = "accuracy", out: Path | None = None) -
     """
     import json
 
-    from .results import write_atomic
+    from .fileio import write_atomic
 
     run_dir = Path(run_dir)
     table = run_dir / "accuracy.json"

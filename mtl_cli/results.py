@@ -11,25 +11,15 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
+from .fileio import write_atomic
+
 METRICS = ("accuracy", "macro_f1")
 TIMES = ("fit_seconds", "predict_seconds", "featurize_seconds")  # episodic runs: episode_seconds too
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old or the new content, never a part."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    if isinstance(data, str):
-        partial.write_text(data, encoding="utf-8")
-    else:
-        partial.write_bytes(data)
-    os.replace(partial, path)
 
 
 def mean_ci95(values) -> tuple[float, float]:

@@ -1,15 +1,18 @@
-"""Running a grid: featurize once per (seed, size), fit every cell in parallel, keep results.
+"""Running a grid: check the data, featurize once per (seed, size), fit every cell in parallel, keep results.
 
 Each cell (learner setting x seed x training size) is a pure function of its
-spec. Its records and fitted model are written to the run directory as soon
-as it finishes, keyed by the hash of its spec, so an interrupted run keeps
+spec, which holds the data's content fingerprint and the package version.
+Its records and fitted model are written to the run directory as soon as
+it finishes, keyed by the hash of its spec, so an interrupted run keeps
 every finished cell and the next run does only the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
+import hashlib
 import json
 import time
 import traceback
@@ -17,110 +20,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
-import numpy as np
 import yaml
 
-from . import config as config_module
 from . import episodic as episodes_module
 from . import holdout
 from .config import Cell, Experiment
-from .errors import UserError
-from .features import TaskSet, featurize
-from .registry import DATASETS, LEARNERS, SPLITS
-from .results import write_atomic, write_tables
+from .errors import ConfigError, UserError
+from .prepare import cached_task_set, corpus_of, make_split, warn_about_tasks
+from .registry import LEARNERS
+from .results import write_tables
+from .rundir import RunDirectory, disk_errors, manifest, newest_run  # noqa: F401  (newest_run: for the CLI)
+from .scoring import score
 
 
-def read_corpus(dataset: dict):
-    """Load the corpus of a dataset spec ``{name, **params}``."""
-    params = dict(dataset)
-    return DATASETS.get(params.pop("name"))(**params).load()
+def task_ids(task_graph, task_names: list[str], where: str = "task_graph"):
+    """Edges that name tasks (as in the tables) turned into the task ids a learner is fitted with."""
+    if not isinstance(task_graph, list):
+        return task_graph
+    position = {name: k for k, name in enumerate(task_names)}
+    edges = []
+    for edge in task_graph:
+        for name in edge[:2]:
+            if str(name) not in position:
+                raise ConfigError(f"{where}: no task named {str(name)!r}; the tasks are {sorted(position)[:6]}...")
+        edges.append([position[str(edge[0])], position[str(edge[1])], *edge[2:]])
+    return edges
 
 
-@functools.lru_cache(maxsize=4)
-def load_corpus(dataset_json: str, cache_dir: str | None = None):
-    """The corpus of a dataset spec, loaded once per process.
-
-    Datasets marked ``disk_cache`` are also kept on disk as a plain pickle,
-    which a worker reads in a fraction of the time it takes to parse them.
-    """
-    dataset = json.loads(dataset_json)
-    if cache_dir is None or not getattr(DATASETS.get(dataset["name"]), "disk_cache", False):
-        return read_corpus(dataset)
-    return joblib.Memory(Path(cache_dir) / "corpora", verbose=0).cache(read_corpus)(dataset)
-
-
-def split_tasks(feature_spec: dict, cache_dir: str | None = None):
-    """The tasks of a grid point, before featurization, and the names of the held-out tasks.
-
-    Training sets are subsampled to ``n_train_per_task``, except those of the
-    tasks that meta-learners learn from when tasks are held out (full pools).
-    """
-    from .data import subsample
-
-    corpus = load_corpus(json.dumps(feature_spec["dataset"], sort_keys=True), cache_dir)
-    params = dict(feature_spec["split"])
-    split = SPLITS.get(params.pop("name"))(**params)
-    tasks = split.tasks(corpus)
-    heldout = split.heldout(tasks) if hasattr(split, "heldout") else set()
-    n, seed = feature_spec["n_train_per_task"], feature_spec["seed"]
-    return corpus, [subsample(t, n, seed) if not heldout or t.name in heldout else t for t in tasks], heldout
-
-
-def build_task_set(feature_spec: dict, cache_dir: str | None = None) -> TaskSet:
-    """Featurize the tasks of one grid point (the function the disk cache wraps)."""
-    corpus, tasks, heldout = split_tasks(feature_spec, cache_dir)
-    featurizer = dict(feature_spec["featurizer"])
-    task_set = featurize(corpus, tasks, featurizer.pop("name"), featurizer, feature_spec["seed"])
-    task_set.heldout = np.array([t.name in heldout for t in tasks])
-    return task_set
-
-
-def cached_task_set(feature_spec: dict, cache_dir: str | None) -> TaskSet:
-    if cache_dir is None:
-        return build_task_set(feature_spec)
-    memory = joblib.Memory(Path(cache_dir) / "features", verbose=0)
-    return memory.cache(build_task_set, ignore=["cache_dir"])(feature_spec, cache_dir)
-
-
-def make_learner(cell: Cell):
-    learner = LEARNERS.get(cell.learner)(**cell.params)
+def make_learner(cell: Cell, task_names: list[str] | None = None):
+    params = dict(cell.params)
+    if task_names is not None and "task_graph" in params:
+        params["task_graph"] = task_ids(params["task_graph"], task_names)
+    learner = LEARNERS.get(cell.learner)(**params)
     if "random_state" in learner.get_params():
         learner.set_params(random_state=int(cell.id[:8], 16) % (2**31))
     return learner
-
-
-def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None, predict_seconds=None,
-          only=None) -> list[dict]:
-    """Per-task test records of a fitted model (of the tasks in ``only``, if given)."""
-    from sklearn.metrics import f1_score
-
-    if y_pred is None:
-        start = time.perf_counter()
-        y_pred = model.predict(task_set.X_test, task_set.task_test)
-        predict_seconds = time.perf_counter() - start
-    records = []
-    for k, task in enumerate(task_set.task_names):
-        if only is not None and k not in only:
-            continue
-        test, train = task_set.task_test == k, task_set.task_train == k
-        y_true = task_set.y_test[test]
-        records.append(
-            {
-                **cell.record_fields(),
-                "n_train_per_task": cell.size,
-                "task": task,
-                "n_train": int(train.sum()),
-                "n_test": int(test.sum()),
-                "n_features": task_set.n_features,
-                "accuracy": float(np.mean(y_pred[test] == y_true)),
-                "macro_f1": float(f1_score(y_true, y_pred[test], average="macro")),
-                "fit_seconds": fit_seconds,
-                "predict_seconds": predict_seconds,
-                "featurize_seconds": task_set.featurize_seconds,
-                "selected_params": getattr(model, "selected_params_", None),
-            }
-        )
-    return records
 
 
 @dataclass
@@ -158,12 +92,13 @@ def guarded(work):
 @guarded
 def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, episodic: bool = False) -> CellOutcome:
     """Fit one cell's learner and score it: on its tasks' test parts, or on the evaluation episodes."""
-    model = make_learner(cell)
     if episodic:
+        model = make_learner(cell)
         data = episodes_module.cached_episode_data(feature_spec, cache_dir)
         seconds = episodes_module.meta_fit(model, cell, feature_spec, data)
         return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, seconds), model)
     task_set = cached_task_set(feature_spec, cache_dir)
+    model = make_learner(cell, task_set.task_names)
     if task_set.heldout.any():
         model, fit_seconds = holdout.fit(model, task_set, cell)
         return CellOutcome(cell, holdout.score(model, task_set, cell, fit_seconds), model)
@@ -174,9 +109,9 @@ def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, episodic: bo
 
 
 @guarded
-def evaluate_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, model_path: str, fit_seconds: float,
+def evaluate_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, run_path: str, fit_seconds: float,
                   episodic: bool = False):
-    model = joblib.load(model_path)
+    model = RunDirectory(Path(run_path)).load_model(cell)
     if episodic:
         data = episodes_module.cached_episode_data(feature_spec, cache_dir)
         return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, fit_seconds))
@@ -202,7 +137,7 @@ def parallel_backend(backend: dict, n_jobs: int):
     except ImportError:
         raise UserError("backend 'dask' needs dask.distributed: pip install 'mtl-cli[dask]'") from None
     if backend.get("address"):
-        cluster, client = None, Client(backend["address"])
+        cluster, client = None, Client(backend["address"], timeout="10s")
     else:
         workers = n_jobs if n_jobs > 0 else joblib.cpu_count()
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -226,52 +161,67 @@ class RunSummary:
     seconds: float = 0.0
 
 
-class RunDirectory:
-    """The files of one run: config, per-cell records and models, tables."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.cells = self.path / "cells"
-        self.models = self.path / "models"
-
-    def create(self) -> None:
-        self.cells.mkdir(parents=True, exist_ok=True)
-        self.models.mkdir(parents=True, exist_ok=True)
-
-    def cell_file(self, cell: Cell) -> Path:
-        return self.cells / f"{cell.id}.json"
-
-    def model_file(self, cell: Cell) -> Path:
-        return self.models / f"{cell.id}.joblib"
-
-    def has(self, cell: Cell) -> bool:
-        return self.cell_file(cell).exists()
-
-    def save(self, outcome: CellOutcome) -> None:
-        """Model first, records last: a cell counts as done once its records exist."""
-        if outcome.model is not None:
-            partial = self.model_file(outcome.cell).with_suffix(".partial")
-            joblib.dump(outcome.model, partial)
-            partial.replace(self.model_file(outcome.cell))
-        write_atomic(self.cell_file(outcome.cell), json.dumps(outcome.records))
-
-    def records(self, cells: list[Cell]) -> list[dict]:
-        return [r for c in cells if self.has(c) for r in json.loads(self.cell_file(c).read_text())]
-
-    def load_config(self) -> Experiment:
-        path = self.path / "config.yaml"
-        if not path.is_file():
-            raise UserError(f"{self.path}: not a run directory (no config.yaml); run 'mtl train CONFIG' first")
-        return config_module.from_dict(yaml.safe_load(path.read_text()), str(path))
-
-
 def execute(tasks, n_jobs: int, backend: dict, on_result):
     """Run delayed tasks with joblib, handing each result to ``on_result`` as it finishes."""
     if not tasks:
         return
-    with parallel_backend(backend, n_jobs) as jobs:
-        for outcome in joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks):
-            on_result(outcome)
+    try:
+        with parallel_backend(backend, n_jobs) as jobs:
+            for outcome in joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks):
+                on_result(outcome)
+    except KeyboardInterrupt:
+        stop_workers()
+        raise
+
+
+def stop_workers() -> None:
+    """Kill loky's worker processes (they outlive an interrupted Parallel, waiting for more work)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+
+
+def check_reachable(backend: dict, timeout: float = 3.0) -> None:
+    """A dask scheduler address that does not answer is a user error, found in seconds."""
+    import socket
+
+    address = backend.get("address")
+    if backend.get("name") != "dask" or not address:
+        return
+    host, port = address.split("://", 1)[1].rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise UserError(f"backend.address: no dask scheduler answers at {address} ({exc.strerror or exc})") from None
+
+
+def preflight(experiment: Experiment, cache_dir: str | None, refresh: bool = False) -> None:
+    """Everything that can fail on the data before any cell is fitted: the data is there and
+    parses, the split finds its tasks or classes, task graphs name real tasks, the backend answers.
+    Data that is usable but suspicious (a task with one class) gives a DataWarning."""
+    check_reachable(experiment.backend)
+    spec = experiment.feature_spec(experiment.seeds[0], experiment.sizes[0])
+    corpus = corpus_of(spec, cache_dir, refresh)
+    split = make_split(spec)
+    if experiment.episodic:
+        split.parts(corpus)
+        return
+    tasks = split.tasks(corpus)
+    warn_about_tasks(tasks)
+    names = [t.name for t in tasks]
+    for i, learner in enumerate(experiment.learners):
+        graph = learner.params.get("task_graph")
+        graphs = graph["grid"] if isinstance(graph, dict) and "grid" in graph else [graph]
+        for value in graphs:
+            task_ids(value, names, f"learners[{i}].task_graph")
+
+
+def config_hash(experiment: Experiment) -> str:
+    return hashlib.sha256(json.dumps(experiment.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def now() -> str:
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def train(
@@ -280,84 +230,92 @@ def train(
     n_jobs: int | None = None,
     force: bool = False,
     progress=None,
+    wait: bool = False,
 ) -> RunSummary:
     """Fit every cell of the grid not yet done and write the run's tables."""
-    start = time.perf_counter()
+    start, started = time.perf_counter(), now()
     n_jobs = experiment.n_jobs if n_jobs is None else n_jobs
+    cache_dir = str(Path(runs_root) / ".cache")
+    preflight(experiment, cache_dir, refresh=force)
     run = RunDirectory(Path(runs_root) / experiment.name)
     run.create()
-    write_atomic(run.path / "config.yaml", yaml.safe_dump(experiment.as_dict(), sort_keys=False))
-    cache_dir = str(Path(runs_root) / ".cache")
-    cells = experiment.cells()
-    todo = [c for c in cells if force or not run.has(c)]
-    summary = RunSummary(run.path, len(cells), n_skipped=len(cells) - len(todo))
-    if todo:
-        specs = {}
-        for cell in todo:
-            specs.setdefault(spec_key(experiment, cell), experiment.feature_spec(cell.seed, cell.size))
-        advance = progress.stage("featurizing", len(specs)) if progress else (lambda *_: None)
-        prepare = episodes_module.cached_episode_data if experiment.episodic else cached_task_set
-        execute(
-            [joblib.delayed(prepare)(spec, cache_dir) for spec in specs.values()],
-            n_jobs, experiment.backend, lambda _: advance(),
-        )
-
-        advance = progress.stage("fitting", len(todo)) if progress else (lambda *_: None)
-
-        def keep(outcome: CellOutcome):
-            if outcome.error is None:
-                run.save(outcome)
-            else:
-                summary.failures.append(outcome)
-            advance()
-
-        execute(
-            [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.episodic) for c in todo],
-            n_jobs, experiment.backend, keep,
-        )
-    summary.tables = write_tables(run.path, run.records(cells), experiment.name, experiment.size_key, experiment.episodic)
+    with run.lock(wait):
+        run.write_config(yaml.safe_dump(experiment.as_dict(), sort_keys=False))
+        cells = experiment.cells()
+        todo = [c for c in cells if force or not run.has(c)]
+        summary = RunSummary(run.path, len(cells), n_skipped=len(cells) - len(todo))
+        if todo:
+            fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary)
+        with disk_errors(run.path):
+            summary.tables = write_tables(run.path, run.records(cells), experiment.name, experiment.size_key,
+                                          experiment.episodic)
+        run.write_manifest(manifest(experiment, config_hash(experiment), started, now(), n_jobs))
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def evaluate(run_dir: Path, n_jobs: int = 1, progress=None) -> RunSummary:
-    """Score a run's saved models on the test parts again and rewrite its tables."""
-    start = time.perf_counter()
-    run = RunDirectory(run_dir)
-    experiment = run.load_config()
-    cache_dir = str(run.path.parent / ".cache")
-    all_cells = experiment.cells()
-    cells = [c for c in all_cells if run.model_file(c).exists()]
-    summary = RunSummary(run.path, len(all_cells), n_skipped=len(all_cells) - len(cells))
-    advance = progress.stage("evaluating", len(cells)) if progress else (lambda *_: None)
+def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary) -> None:
+    """Featurize each distinct grid point once (in parallel), then fit the cells (in parallel)."""
+    specs = {}
+    for cell in todo:
+        specs.setdefault(spec_key(experiment, cell), experiment.feature_spec(cell.seed, cell.size))
+    advance = progress.stage("featurizing", len(specs)) if progress else (lambda *_: None)
+    prepare = episodes_module.cached_episode_data if experiment.episodic else cached_task_set
+    execute(
+        [joblib.delayed(prepare)(spec, cache_dir, force) for spec in specs.values()],
+        n_jobs, experiment.backend, lambda _: advance(),
+    )
 
-    def fit_seconds(cell):
-        old = json.loads(run.cell_file(cell).read_text()) if run.has(cell) else []
-        return old[0]["fit_seconds"] if old else float("nan")
+    advance = progress.stage("fitting", len(todo)) if progress else (lambda *_: None)
 
     def keep(outcome: CellOutcome):
         if outcome.error is None:
-            write_atomic(run.cell_file(outcome.cell), json.dumps(outcome.records))
+            run.save(outcome.cell, outcome.records, outcome.model)
         else:
             summary.failures.append(outcome)
         advance()
 
-    tasks = [
-        joblib.delayed(evaluate_cell)(
-            c, experiment.feature_spec(c.seed, c.size), cache_dir, str(run.model_file(c)), fit_seconds(c),
-            experiment.episodic,
-        )
-        for c in cells
-    ]
-    execute(tasks, n_jobs, experiment.backend, keep)
-    summary.tables = write_tables(run.path, run.records(all_cells), experiment.name, experiment.size_key, experiment.episodic)
+    execute(
+        [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.episodic) for c in todo],
+        n_jobs, experiment.backend, keep,
+    )
+
+
+def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) -> RunSummary:
+    """Score a run's saved models on the test parts again and rewrite its tables."""
+    start = time.perf_counter()
+    run = RunDirectory(run_dir)
+    experiment = run.load_config()
+    run.check_versions()
+    cache_dir = str(run.path.parent / ".cache")
+    preflight(experiment, cache_dir)
+    with run.lock(wait):
+        all_cells = experiment.cells()
+        cells = [c for c in all_cells if run.model_file(c).exists()]
+        summary = RunSummary(run.path, len(all_cells), n_skipped=len(all_cells) - len(cells))
+        advance = progress.stage("evaluating", len(cells)) if progress else (lambda *_: None)
+
+        def fit_seconds(cell):
+            old = run.cell_records(cell) or []
+            return old[0].get("fit_seconds", float("nan")) if old else float("nan")
+
+        def keep(outcome: CellOutcome):
+            if outcome.error is None:
+                run.save(outcome.cell, outcome.records)
+            else:
+                summary.failures.append(outcome)
+            advance()
+
+        tasks = [
+            joblib.delayed(evaluate_cell)(
+                c, experiment.feature_spec(c.seed, c.size), cache_dir, str(run.path), fit_seconds(c),
+                experiment.episodic,
+            )
+            for c in cells
+        ]
+        execute(tasks, n_jobs, experiment.backend, keep)
+        with disk_errors(run.path):
+            summary.tables = write_tables(run.path, run.records(all_cells), experiment.name, experiment.size_key,
+                                          experiment.episodic)
     summary.seconds = time.perf_counter() - start
     return summary
-
-
-def newest_run(runs_root: Path) -> Path:
-    """The run directory whose config was written last."""
-    configs = sorted(Path(runs_root).glob("*/config.yaml"), key=lambda p: p.stat().st_mtime)
-    if not configs:
-        raise UserError(f"{runs_root}: holds no runs; run 'mtl train CONFIG' first")
-    return configs[-1].parent

@@ -49,7 +49,7 @@ featurizer: {{name: none}}
 learners:
   - name: single-task
     estimator: logistic
-    estimator_params: {{C: [0.1, 1.0]}}
+    estimator_params: {{C: {{grid: [0.1, 1.0]}}}}
   - {{name: pooled, estimator: ridge}}
 seeds: [0, 1]
 n_jobs: {n_jobs}

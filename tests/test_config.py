@@ -11,7 +11,7 @@ GOOD = {
     "dataset": {"name": "synthetic"},
     "split": {"name": "by-column", "n_train_per_task": [10, "all"]},
     "featurizer": {"name": "none"},
-    "learners": [{"name": "single-task", "estimator": "logistic", "estimator_params": {"C": [0.1, 1]}}],
+    "learners": [{"name": "single-task", "estimator": "logistic", "estimator_params": {"C": {"grid": [0.1, 1]}}}],
     "seeds": [0, 1, 2],
 }
 
@@ -93,7 +93,8 @@ def test_grid_expansion_and_cells():
 
 def test_expand_grid_axes_one_dict_level_deep():
     assert expand({"a": 1}) == [{"a": 1}]
-    assert expand({"a": [1, 2], "p": {"C": [3, 4], "k": "x"}}) == [
+    assert expand({"a": [1, 2]}) == [{"a": [1, 2]}]  # a plain list is one value
+    assert expand({"a": {"grid": [1, 2]}, "p": {"C": {"grid": [3, 4]}, "k": "x"}}) == [
         {"a": 1, "p": {"C": 3, "k": "x"}},
         {"a": 1, "p": {"C": 4, "k": "x"}},
         {"a": 2, "p": {"C": 3, "k": "x"}},
@@ -105,7 +106,9 @@ def test_expand_grid_axes_one_dict_level_deep():
 def test_files_path_is_relative_to_the_config(tmp_path):
     (tmp_path / "sub").mkdir()
     config = tmp_path / "sub" / "c.yaml"
-    config.write_text(yaml.safe_dump(with_change("dataset", {"name": "files", "path": "data.csv"})))
+    raw = with_change("dataset", {"name": "files", "path": "data.csv"})
+    raw["featurizer"] = {"name": "tfidf"}
+    config.write_text(yaml.safe_dump(raw))
     experiment = config_module.load(config)
     assert experiment.dataset.params["path"] == str(tmp_path / "sub" / "data.csv")
     config.write_text(yaml.safe_dump({k: v for k, v in GOOD.items() if k != "name"}))
@@ -124,7 +127,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_any_valid_grid_expands_to_the_product_with_unique_stable_ids(seeds, sizes, cs):
     raw = with_change("seeds", seeds)
     raw["split"]["n_train_per_task"] = sizes
-    raw["learners"][0]["estimator_params"]["C"] = cs
+    raw["learners"][0]["estimator_params"]["C"] = {"grid": cs}
     experiment = config_module.from_dict(raw)
     cells = experiment.cells()
     assert len(cells) == len(seeds) * len(sizes) * len(cs)

@@ -7,7 +7,8 @@ import scipy.sparse as sp
 from mtl_cli import config as config_module
 from mtl_cli.features import Featurizer, featurize
 from mtl_cli.registry import FEATURIZERS
-from mtl_cli.runner import split_tasks, train
+from mtl_cli.prepare import split_tasks
+from mtl_cli.runner import train
 
 
 class SpyVectorizer:
@@ -36,6 +37,10 @@ def spy():
         @classmethod
         def parameters(cls):
             return {"log": None}
+
+        @classmethod
+        def check(cls, params):
+            pass  # no probe fit: it would log the probe documents
 
         @classmethod
         def build(cls, params, seed):
@@ -76,8 +81,13 @@ def test_no_test_document_reaches_fit_and_features_are_cached(tmp_path, newsgrou
             test_docs = {corpus.test.data[i] for t in tasks for i in t.test_index} - set(corpus.train.data)
             assert not any(set(docs) & test_docs for docs in fits)
 
-    train(experiment, tmp_path / "runs", n_jobs=1, force=True)
+    import shutil
+
+    shutil.rmtree(tmp_path / "runs" / "spy" / "cells")
+    train(experiment, tmp_path / "runs", n_jobs=1)
     assert len(fitted_documents(log)) == 4  # refitting the learners read the cached features
+    train(experiment, tmp_path / "runs", n_jobs=1, force=True)
+    assert len(fitted_documents(log)) == 8  # --force refits the featurizer too
 
 
 def test_featurize_stacks_tasks(newsgroups):

@@ -9,7 +9,8 @@ from mtl_cli import config as config_module
 from mtl_cli.data.splits import ByColumn, HierarchyPairs
 from mtl_cli.learners.meta import MetaLearner, Prototypes
 from mtl_cli.registry import LEARNERS
-from mtl_cli.runner import split_tasks, train
+from mtl_cli.prepare import split_tasks
+from mtl_cli.runner import train
 
 CONFIG = """
 name: ho

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import zlib
 from dataclasses import dataclass, replace
 
@@ -57,6 +60,25 @@ class Task:
     @property
     def n_train(self) -> int:
         return len(self.train_index)
+
+
+@functools.lru_cache(maxsize=32)
+def hash_file(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+def file_fingerprint(path) -> str:
+    """The SHA-256 of a file's content (computed once per process while the file is unchanged).
+
+    Results and caches are keyed on this, never on the path: an edited file
+    gets new cells, the same content under another name shares them.
+    """
+    stat = os.stat(path)
+    return hash_file(os.fspath(path), stat.st_size, stat.st_mtime_ns)
 
 
 def stable_hash(text: str) -> int:

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..errors import DataError
 from ..registry import DATASETS
-from .base import Corpus, Part
+from ..validation import check_bool
+from .base import Corpus, Part, file_fingerprint
 
 CACHE_NAME = "20news-bydate_py3.pkz"  # the file fetch_20newsgroups reads
 REMOVABLE = ("headers", "footers", "quotes")
@@ -65,7 +66,26 @@ class Newsgroups:
         self.data_home = data_home
         self.download = download
 
+    gives = "text"
+
+    def fingerprint(self) -> str:
+        """The hash of scikit-learn's cached copy of the corpus (fetched first, if allowed and missing)."""
+        from sklearn.datasets import get_data_home
+
+        home = get_data_home(self.data_home)
+        path = Path(home, CACHE_NAME)
+        if not path.is_file():
+            if not self.download:
+                raise DataError(f"20 Newsgroups is not available; {how_to_get(home)}")
+            self.load()
+        return file_fingerprint(path)
+
     def check(self) -> None:
+        if not isinstance(self.remove, (list, tuple)):
+            raise ValueError(f"'remove' must be a list drawn from {list(REMOVABLE)}, got {self.remove!r}")
+        if self.data_home is not None and not isinstance(self.data_home, str):
+            raise ValueError(f"'data_home' must be a folder path, got {self.data_home!r}")
+        check_bool("20newsgroups", "download", self.download)
         bad = [r for r in self.remove if r not in REMOVABLE]
         if bad:
             raise ValueError(f"'remove' may hold {list(REMOVABLE)}, got {bad}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import DATASETS
+from ..validation import check_number
 from .base import Corpus, Part
 
 STRUCTURES = ("mean", "sparse", "lowrank")
@@ -51,13 +52,23 @@ class Synthetic:
         self.noise = noise
         self.seed = seed
 
+    gives = "matrix"
+
+    def fingerprint(self) -> str:
+        """Generated from its parameters, which are part of every cell's spec already."""
+        return "generated"
+
     def check(self) -> None:
         if self.structure not in STRUCTURES:
             raise ValueError(f"'structure' must be one of {list(STRUCTURES)}, got {self.structure!r}")
         for key in ("n_tasks", "n_features", "n_train", "n_test", "n_informative", "rank"):
             value = getattr(self, key)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"'{key}' must be a positive integer, got {value!r}")
+            check_number("synthetic", key, value, low=1, integer=True)
+        for key in ("task_spread", "noise"):
+            check_number("synthetic", key, getattr(self, key), low=0)
+        check_number("synthetic", "seed", self.seed, low=0, high=2**32 - 1, integer=True)
+        if self.n_tasks * (self.n_train + self.n_test) * self.n_features > 10**8:
+            raise ValueError("n_tasks * (n_train + n_test) * n_features must be at most 1e8 (memory)")
 
     def weights(self, rng: np.random.Generator) -> np.ndarray:
         """The (d, T) matrix of true task weight vectors."""

@@ -191,6 +191,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         self.check()
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
         check_classification_targets(y)
+        warn_on_scale(X)
         tasks = as_tasks(tasks, X.shape[0])
         column_task, positive = self.columns(y, tasks)
         rows, cols, signs = [], [], []
@@ -234,7 +235,6 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         x0 = np.zeros(data.n_params)
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, data.n_features):
             x0 = data.join(self.coef_, self.intercept_)
-        warn_on_scale(X)
         result = self.solve(data, on_support, x0)
         if not np.all(np.isfinite(result.x)):
             raise NumericalError(

@@ -1,0 +1,111 @@
+"""Files that are written whole or not at all, and arrays stored in a format that cannot run code.
+
+``save_arrays``/``load_arrays`` keep a flat dict of numpy arrays, sparse
+matrices, lists of strings and JSON values in one ``.npz`` file, read back
+with ``allow_pickle=False``: a planted or corrupted file can fail to load,
+but never execute anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+META = "__meta__"
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a part.
+
+    The temporary file has a unique name beside the target, so two writers
+    never share one.
+    """
+    path = Path(path)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(partial, path)
+    except BaseException:
+        with_suppressed_os_error(os.unlink, partial)
+        raise
+
+
+def with_suppressed_os_error(function, *args) -> None:
+    try:
+        function(*args)
+    except OSError:
+        pass
+
+
+def encode(name: str, value, arrays: dict) -> dict:
+    """Put ``value`` into ``arrays`` (under keys starting with ``name``); return how to read it back."""
+    if sp.issparse(value):
+        value = sp.csr_matrix(value)
+        arrays.update({f"{name}.data": value.data, f"{name}.indices": value.indices, f"{name}.indptr": value.indptr})
+        return {"kind": "csr", "shape": list(value.shape)}
+    if isinstance(value, np.ndarray):
+        if value.dtype != object:
+            arrays[name] = value
+            return {"kind": "array"}
+        if all(isinstance(v, str) for v in value.ravel()):
+            arrays[name] = value.astype(str) if value.size else np.array([], dtype="U1")
+            return {"kind": "object-str"}
+        return {"kind": "object-json", "value": value.tolist()}
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        encoded = [v.encode("utf-8", "surrogatepass") for v in value]
+        arrays[f"{name}.bytes"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        arrays[f"{name}.ends"] = np.cumsum([len(b) for b in encoded], dtype=np.int64)
+        return {"kind": "texts"}
+    return {"kind": "json", "value": value}
+
+
+def decode(name: str, meta: dict, arrays) -> object:
+    kind = meta["kind"]
+    if kind == "csr":
+        parts = (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"])
+        return sp.csr_matrix(parts, shape=tuple(meta["shape"]))
+    if kind == "array":
+        return arrays[name]
+    if kind == "object-str":
+        return arrays[name].astype(object)
+    if kind == "object-json":
+        values = np.empty(len(meta["value"]), dtype=object)
+        values[:] = meta["value"]
+        return values
+    if kind == "texts":
+        data, ends = arrays[f"{name}.bytes"].tobytes(), arrays[f"{name}.ends"]
+        starts = np.concatenate([[0], ends[:-1]])
+        return [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts.tolist(), ends.tolist())]
+    if kind == "json":
+        return meta["value"]
+    raise ValueError(f"unknown stored kind {kind!r}")
+
+
+def save_arrays(path: Path, fields: dict) -> None:
+    """Store a flat dict of arrays, sparse matrices, string lists and JSON values, atomically."""
+    arrays, meta = {}, {}
+    for name, value in fields.items():
+        meta[name] = encode(name, value, arrays)
+    arrays[META] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    path = Path(path)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(partial, path)
+    except BaseException:
+        with_suppressed_os_error(os.unlink, partial)
+        raise
+
+
+def load_arrays(path: Path) -> dict:
+    """Read what ``save_arrays`` stored; never unpickles (a ValueError for anything else)."""
+    with np.load(path, allow_pickle=False) as arrays:
+        meta = json.loads(arrays[META].tobytes().decode("utf-8"))
+        return {name: decode(name, m, arrays) for name, m in meta.items()}

@@ -1,0 +1,208 @@
+"""The run directory: its config, per-cell records and models, its lock and its manifest.
+
+A cell counts as done once its records file holds a JSON list of records;
+an empty or corrupt one counts as not done (refitted, with a warning).
+Models are stored with skops, and loaded only when every type they name is
+one of ours (``mtl_cli.*``) or one that skops trusts by default (numpy,
+scipy, scikit-learn): a model file from somebody else's run can fail to
+load, but it never runs code. One ``mtl train`` or ``mtl eval`` writes a
+run at a time (an ``fcntl`` lock on ``.lock``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import errno
+import fcntl
+import json
+import os
+import platform
+import socket
+import sys
+import warnings
+from pathlib import Path
+
+from .errors import UserError
+from .fileio import write_atomic
+
+MODEL_SUFFIX = ".skops"
+TRUSTED_PREFIX = "mtl_cli."
+
+
+class RunWarning(UserWarning):
+    """Something in a run directory was not as written (an empty cell file, other versions)."""
+
+
+def disk_error(exc: OSError, path) -> UserError:
+    """One line for a file system failure: what, where, and what to do."""
+    advice = {
+        errno.ENOSPC: "free some disk space and run again (finished cells are kept)",
+        errno.EROFS: "the file system is read-only; pass --runs to a writable folder",
+        errno.EACCES: "no permission; pass --runs to a folder you can write",
+        errno.ENOTDIR: "a file stands where a folder is needed; pass --runs to a folder",
+        errno.EEXIST: "a file stands where a folder is needed; pass --runs to a folder",
+    }.get(exc.errno, "check the folder and run again")
+    return UserError(f"{getattr(exc, 'filename', None) or path}: {exc.strerror or exc}; {advice}")
+
+
+@contextlib.contextmanager
+def disk_errors(path):
+    """Turn file system failures into one-line user errors."""
+    try:
+        yield
+    except OSError as exc:
+        raise disk_error(exc, path) from None
+
+
+def versions() -> dict:
+    import numpy
+    import scipy
+    import sklearn
+
+    from . import __version__
+
+    return {"python": platform.python_version(), "numpy": numpy.__version__, "scipy": scipy.__version__,
+            "scikit-learn": sklearn.__version__, "mtl": __version__}
+
+
+class RunDirectory:
+    """The files of one run: config, per-cell records and models, tables, lock and manifest."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.cells = self.path / "cells"
+        self.models = self.path / "models"
+
+    def create(self) -> None:
+        with disk_errors(self.path):
+            self.cells.mkdir(parents=True, exist_ok=True)
+            self.models.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.contextmanager
+    def lock(self, wait: bool = False):
+        """Hold the run's lock; a second holder waits (``wait``) or gets a UserError naming the first."""
+        lock_path = self.path / ".lock"
+        with disk_errors(lock_path):
+            handle = open(lock_path, "a+")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise UserError(
+                    f"{self.path}: in use by {holder}; wait for it to finish, or pass --wait"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            started = datetime.datetime.now().isoformat(timespec="seconds")
+            handle.write(f"mtl pid {os.getpid()} on {socket.gethostname()} since {started}")
+            handle.flush()
+            yield
+        finally:
+            handle.close()  # releases the lock
+
+    def cell_file(self, cell) -> Path:
+        return self.cells / f"{cell.id}.json"
+
+    def model_file(self, cell) -> Path:
+        return self.models / f"{cell.id}{MODEL_SUFFIX}"
+
+    def cell_records(self, cell) -> list[dict] | None:
+        """The records of a finished cell; None if not finished (or its file is unusable)."""
+        path = self.cell_file(cell)
+        if not path.exists():
+            return None
+        try:
+            records = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(records, list) and records and all(isinstance(r, dict) for r in records):
+                return records
+            reason = "holds no records"
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            reason = f"is unreadable ({type(exc).__name__})"
+        warnings.warn(f"{path} {reason}; the cell counts as not done and is refitted", RunWarning)
+        return None
+
+    def has(self, cell) -> bool:
+        return self.cell_records(cell) is not None
+
+    def save(self, cell, records: list[dict], model=None) -> None:
+        """Model first, records last: a cell counts as done once its records exist."""
+        with disk_errors(self.path):
+            if model is not None:
+                import skops.io
+
+                write_atomic(self.model_file(cell), skops.io.dumps(model))
+            write_atomic(self.cell_file(cell), json.dumps(records))
+
+    def load_model(self, cell):
+        """A cell's model, if every type in its file is trusted; else a UserError naming the type."""
+        import skops.io
+
+        path = self.model_file(cell)
+        with disk_errors(path):
+            data = path.read_bytes()
+        try:
+            untrusted = skops.io.get_untrusted_types(data=data)
+        except Exception as exc:  # skops raises several kinds on a malformed file
+            raise UserError(f"{path}: not a model file written by mtl ({type(exc).__name__})") from None
+        foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIX)]
+        if foreign:
+            raise UserError(f"{path}: refers to type {foreign[0]}, which mtl does not load; refit with 'mtl train --force'")
+        return skops.io.loads(data, trusted=untrusted)
+
+    def records(self, cells) -> list[dict]:
+        return [r for c in cells for r in (self.cell_records(c) or [])]
+
+    def load_config(self):
+        from . import config as config_module
+
+        path = self.path / "config.yaml"
+        if not path.is_file():
+            raise UserError(f"{self.path}: not a run directory (no config.yaml); run 'mtl train CONFIG' first")
+        return config_module.from_dict(config_module.load_yaml(path), str(path))
+
+    def write_config(self, text: str) -> None:
+        with disk_errors(self.path):
+            write_atomic(self.path / "config.yaml", text)
+
+    def write_manifest(self, manifest: dict) -> None:
+        with disk_errors(self.path):
+            write_atomic(self.path / "manifest.json", json.dumps(manifest, indent=2))
+
+    def check_versions(self) -> None:
+        """Warn when the run was made with other versions of the packages that compute it."""
+        path = self.path / "manifest.json"
+        try:
+            recorded = json.loads(path.read_text(encoding="utf-8")).get("versions", {})
+        except (OSError, ValueError, AttributeError):
+            return
+        now = versions()
+        changed = [f"{k} {recorded[k]} -> {now[k]}" for k in now if k in recorded and recorded[k] != now[k]]
+        if changed:
+            warnings.warn(f"{self.path} was made with other versions ({', '.join(changed)})", RunWarning)
+
+
+def manifest(experiment, config_hash: str, started: str, finished: str, n_jobs: int) -> dict:
+    """Provenance of a run: what computed it, from what, when, and how."""
+    return {
+        "versions": versions(),
+        "platform": platform.platform(),
+        "command": sys.argv,
+        "config_hash": config_hash,
+        "protocol": experiment.protocol,
+        "data_fingerprint": experiment.data_fingerprint,
+        "started": started,
+        "finished": finished,
+        "n_jobs": n_jobs,
+        "backend": experiment.backend,
+    }
+
+
+def newest_run(runs_root: Path) -> Path:
+    """The run directory whose config was written last."""
+    configs = sorted(Path(runs_root).glob("*/config.yaml"), key=lambda p: p.stat().st_mtime)
+    if not configs:
+        raise UserError(f"{runs_root}: holds no runs; run 'mtl train CONFIG' first")
+    return configs[-1].parent

@@ -1,0 +1,44 @@
+"""Per-task test records of a model fitted on a grid point's tasks."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .config import Cell
+from .features import TaskSet
+
+
+def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None, predict_seconds=None,
+          only=None) -> list[dict]:
+    """Per-task test records of a fitted model (of the tasks in ``only``, if given)."""
+    from sklearn.metrics import f1_score
+
+    if y_pred is None:
+        start = time.perf_counter()
+        y_pred = model.predict(task_set.X_test, task_set.task_test)
+        predict_seconds = time.perf_counter() - start
+    records = []
+    for k, task in enumerate(task_set.task_names):
+        if only is not None and k not in only:
+            continue
+        test, train = task_set.task_test == k, task_set.task_train == k
+        y_true = task_set.y_test[test]
+        records.append(
+            {
+                **cell.record_fields(),
+                "n_train_per_task": cell.size,
+                "task": task,
+                "n_train": int(train.sum()),
+                "n_test": int(test.sum()),
+                "n_features": task_set.n_features,
+                "accuracy": float(np.mean(y_pred[test] == y_true)),
+                "macro_f1": float(f1_score(y_true, y_pred[test], average="macro")),
+                "fit_seconds": fit_seconds,
+                "predict_seconds": predict_seconds,
+                "featurize_seconds": task_set.featurize_seconds,
+                "selected_params": getattr(model, "selected_params_", None),
+            }
+        )
+    return records
