@@ -237,7 +237,7 @@ def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
 
     with user_errors():
         experiment = config_module.load(config)
-        check_reachable(experiment.backend)
+        check_reachable(experiment.backend, experiment.source)
         cells = experiment.cells(with_ids=False)
     console = Console()
     console.print(

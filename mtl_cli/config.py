@@ -394,6 +394,8 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
             check_folds(point, sizes, split, key)
         learners.append(learner)
 
+    if schema.n_jobs == 0:
+        raise ConfigError(f"n_jobs: {EXPECTED['n_jobs']}, got 0")
     backend = schema.backend if isinstance(schema.backend, BackendSchema) else BackendSchema(name=schema.backend)
     seeds = check_seeds(schema.seeds if isinstance(schema.seeds, list) else [schema.seeds])
     name = check_run_name(schema.name, "name") if schema.name is not None else check_run_name(

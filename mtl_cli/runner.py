@@ -181,7 +181,7 @@ def stop_workers() -> None:
     get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
-def check_reachable(backend: dict, timeout: float = 3.0) -> None:
+def check_reachable(backend: dict, source: str = "<config>", timeout: float = 3.0) -> None:
     """A dask scheduler address that does not answer is a user error, found in seconds."""
     import socket
 
@@ -192,14 +192,16 @@ def check_reachable(backend: dict, timeout: float = 3.0) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError as exc:
-        raise UserError(f"backend.address: no dask scheduler answers at {address} ({exc.strerror or exc})") from None
+        raise ConfigError(
+            f"{source}: backend.address: no dask scheduler answers at {address} ({exc.strerror or exc})"
+        ) from None
 
 
 def preflight(experiment: Experiment, cache_dir: str | None, refresh: bool = False) -> None:
     """Everything that can fail on the data before any cell is fitted: the data is there and
     parses, the split finds its tasks or classes, task graphs name real tasks, the backend answers.
     Data that is usable but suspicious (a task with one class) gives a DataWarning."""
-    check_reachable(experiment.backend)
+    check_reachable(experiment.backend, experiment.source)
     spec = experiment.feature_spec(experiment.seeds[0], experiment.sizes[0])
     corpus = corpus_of(spec, cache_dir, refresh)
     split = make_split(spec)
@@ -213,7 +215,7 @@ def preflight(experiment: Experiment, cache_dir: str | None, refresh: bool = Fal
         graph = learner.params.get("task_graph")
         graphs = graph["grid"] if isinstance(graph, dict) and "grid" in graph else [graph]
         for value in graphs:
-            task_ids(value, names, f"learners[{i}].task_graph")
+            task_ids(value, names, f"{experiment.source}: learners[{i}].task_graph")
 
 
 def config_hash(experiment: Experiment) -> str:
@@ -261,10 +263,13 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary)
         specs.setdefault(spec_key(experiment, cell), experiment.feature_spec(cell.seed, cell.size))
     advance = progress.stage("featurizing", len(specs)) if progress else (lambda *_: None)
     prepare = episodes_module.cached_episode_data if experiment.episodic else cached_task_set
-    execute(
-        [joblib.delayed(prepare)(spec, cache_dir, force) for spec in specs.values()],
-        n_jobs, experiment.backend, lambda _: advance(),
-    )
+    try:
+        execute(
+            [joblib.delayed(prepare)(spec, cache_dir, force) for spec in specs.values()],
+            n_jobs, experiment.backend, lambda _: advance(),
+        )
+    except UserError as exc:  # the data of a grid point, e.g. an empty vocabulary
+        raise type(exc)(f"{experiment.source}: {exc}") from None
 
     advance = progress.stage("fitting", len(todo)) if progress else (lambda *_: None)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..registry import SPLITS
+from ..validation import check_number, is_number
 from .base import Corpus, Task, stable_hash
 from .newsgroups import HIERARCHY
 
@@ -29,8 +30,9 @@ class HoldoutTasks:
     """
 
     def check_holdout(self) -> None:
-        if not isinstance(self.holdout_tasks, (int, float)) or not 0 <= self.holdout_tasks < 1:
+        if not is_number(self.holdout_tasks) or not 0 <= self.holdout_tasks < 1:
             raise ValueError(f"'holdout_tasks' must be a fraction in [0, 1), got {self.holdout_tasks!r}")
+        check_number(type(self).__name__, "holdout_seed", self.holdout_seed, low=0, high=2**32 - 1, integer=True)
 
     def heldout(self, tasks: list[Task]) -> set[str]:
         """Names of the held-out tasks (none when ``holdout_tasks`` is 0)."""
@@ -109,6 +111,9 @@ class OneVsRest:
 
     def __init__(self, seed=0):
         self.seed = seed
+
+    def check(self) -> None:
+        check_number("one-vs-rest", "seed", self.seed, low=0, high=2**32 - 1, integer=True)
 
     def tasks(self, corpus: Corpus) -> list[Task]:
         tasks = []
