@@ -13,7 +13,7 @@ export SCIKIT_LEARN_DATA := $(CURDIR)/.cache/scikit_learn_data
 DATA := $(SCIKIT_LEARN_DATA)/20news-bydate_py3.pkz
 endif
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench docs clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,12 @@ test: $(VENV)/.installed $(DATA)
 
 bench: $(VENV)/.installed $(DATA)
 	$(BIN)/python benchmarks/bench_runner.py
+
+# Rewrite the README's measured tables from the runs that make them.
+docs: $(VENV)/.installed $(DATA)
+	$(BIN)/mtl train configs/quickstart.yaml -q
+	$(BIN)/mtl train configs/synthetic.yaml -q
+	$(BIN)/python docs/update_tables.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
