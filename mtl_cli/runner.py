@@ -211,7 +211,12 @@ def preflight(experiment: Experiment, cache_dir: str | None, refresh: bool = Fal
     tasks = split.tasks(corpus)
     warn_about_tasks(tasks)
     names = [t.name for t in tasks]
+    smallest = min(len(t.train_index) for t in tasks)
     for i, learner in enumerate(experiment.learners):
+        folds = learner.params.get("cv", 0)
+        if "all" in experiment.sizes and isinstance(folds, int) and folds > smallest:
+            raise ConfigError(f"{experiment.source}: learners[{i}].cv: {folds} folds, but the smallest task has "
+                              f"{smallest} training samples")
         graph = learner.params.get("task_graph")
         graphs = graph["grid"] if isinstance(graph, dict) and "grid" in graph else [graph]
         for value in graphs:

@@ -268,6 +268,10 @@ CASES = {
                            "learners[0].task_graph: no task named 'nine'"),
     "cv-one-fold": ("check", learner("{name: shared-w-cv, cv: 1}"), {}, "'cv' parameter"),
     "cv-more-than-size": ("check", learner("{name: shared-w-cv, cv: 15}"), {}, "learners[0].cv: 15 folds"),
+    "cv-more-than-all": ("train", synthetic(learners="  - {name: shared-w-cv, cv: 50}", sizes="all"), {},
+                         "learners[0].cv: 50 folds, but the smallest task has"),
+    "episodes-n-way-bool": ("check", "dataset: {name: 20newsgroups}\nsplit: {name: episodes, n_way: true}\n"
+                            "learners: [{name: prototypes}]\n", {}, "n_way"),
     "cv-l2s-empty": ("check", learner("{name: shared-w-cv, l2s: []}"), {}, "'l2s' parameter"),
     "cv-l2s-negative": ("check", learner("{name: shared-w-cv, l2s: [0.1, -1]}"), {}, "'l2s' parameter"),
     "cv-l2s-duplicate": ("check", learner("{name: shared-w-cv, l2s: [0.1, 0.1]}"), {}, "lists a value twice"),

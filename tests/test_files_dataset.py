@@ -73,3 +73,40 @@ def test_jsonl_errors(tmp_path):
     (tmp_path / "d.txt").write_text("x")
     with pytest.raises(DataError, match="unknown file type '.txt'"):
         LabelledFiles(str(tmp_path / "d.txt")).load()
+
+
+def test_excel_bom_and_whitespace_around_labels_are_one_rule(tmp_path):
+    path = tmp_path / "excel.csv"
+    body = "text,label , task\n" + "".join(f"doc {i},{' pos' if i % 2 else 'neg '},{'a' if i < 10 else 'b'}\n"
+                                            for i in range(20))
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))  # the byte-order mark Excel writes
+    corpus = LabelledFiles(str(path), test_size=0.25, seed=0).load()
+    assert set(corpus.train.labels) == {"pos", "neg"} and set(corpus.train.tasks) == {"a", "b"}
+
+
+def test_jsonl_integer_and_boolean_labels_are_their_json_text(tmp_path):
+    path = tmp_path / "ints.jsonl"
+    lines = [json.dumps({"text": f"doc {i}", "label": i % 2, "split": "test" if i % 4 < 2 else "train"})
+             for i in range(16)]
+    path.write_text("\n".join(lines) + "\n")
+    corpus = LabelledFiles(str(path)).load()
+    assert set(corpus.train.labels) == {"0", "1"}
+    path.write_text("\n".join(line.replace('"label": 1', '"label": true').replace('"label": 0', '"label": false')
+                              for line in lines) + "\n")
+    assert set(LabelledFiles(str(path)).load().train.labels) == {"true", "false"}
+
+
+def test_a_task_with_one_training_class_is_a_warning_naming_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+
+    rows = [{"text": f"word{i} thing", "label": "pos" if (i % 2 or i >= 20) else "neg", "task": "t1" if i < 20 else "t2"}
+            for i in range(40)]
+    data = write_csv(tmp_path / "d.csv", rows)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"dataset: {{name: files, path: {data}}}\nsplit: {{name: by-column}}\n"
+                      "learners: [{name: single-task, estimator: logistic}]\n")
+    result = CliRunner().invoke(app, ["train", str(config), "--runs", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "Warning: task 't2' has one class in its training data ('pos')" in result.stderr

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..registry import SPLITS
+from ..validation import check_number
 from .base import Corpus, stable_hash
 
 # Bao et al. (ICLR 2020), "Few-shot text classification with distributional signatures": 20 Newsgroups split.
@@ -99,9 +100,7 @@ class Episodes:
         if len(seen) != len(set(seen)):
             raise ValueError("'classes': meta-train, meta-val and meta-test classes must be disjoint")
         for key in ("n_way", "n_query", "n_episodes", "n_val_episodes"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"'{key}' must be a positive integer, got {value!r}")
+            check_number("episodes", key, getattr(self, key), low=1, integer=True)
         if self.n_way > len(split["meta_test"]) or self.n_way > len(split["meta_val"]):
             raise ValueError(f"'n_way'={self.n_way} exceeds the meta-test or meta-val classes")
         if self.fit_featurizer_on not in FIT_FEATURIZER_ON:
