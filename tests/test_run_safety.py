@@ -236,3 +236,21 @@ def test_kill_9_then_rerun_gives_byte_identical_tables(tmp_path):
     assert train(config, clean).exit_code == 0
     for name in TABLES:
         assert (killed / "slow" / name).read_bytes() == (clean / "slow" / name).read_bytes(), name
+
+
+def test_manifest_records_provenance_and_eval_warns_on_other_versions(tmp_path, synthetic_config):
+    config, runs = synthetic_config(), tmp_path / "runs"
+    assert train(config, runs).exit_code == 0
+    path = runs / "syn" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    assert set(manifest["versions"]) == {"python", "numpy", "scipy", "scikit-learn", "mtl"}
+    for key in ("platform", "command", "config_hash", "data_fingerprint", "started", "finished", "n_jobs", "backend"):
+        assert key in manifest
+    assert manifest["protocol"] == "plain"
+    result = runner.invoke(app, ["eval", str(runs / "syn"), "-q"])
+    assert result.exit_code == 0 and "other versions" not in result.stderr
+    manifest["versions"]["scikit-learn"] = "0.24.2"
+    path.write_text(json.dumps(manifest))
+    result = runner.invoke(app, ["eval", str(runs / "syn"), "-q"])
+    assert result.exit_code == 0
+    assert "made with other versions (scikit-learn 0.24.2 ->" in result.stderr
