@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from mtl_cli import config as config_module
 from mtl_cli.data.episodes import Episodes, sample_episodes
-from mtl_cli.episodic import build_episode_data, episode_accuracy, meta_fit, single_task_adapter
+from mtl_cli.protocols.episodic import build_episode_data, episode_accuracy, meta_fit, single_task_adapter
 from mtl_cli.runner import make_learner
 
 

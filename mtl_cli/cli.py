@@ -89,8 +89,9 @@ def report(summary, verb: str) -> None:
     console = Console()
     rows = summary.tables.get("accuracy", [])
     if rows:
-        size_key = "k_shot" if "k_shot" in rows[0] else "n_train_per_task"
-        spread = "episodes" if "n_episodes" in rows[0] else "seeds"
+        episodic = summary.protocol == "episodic"
+        size_key = "k_shot" if episodic else "n_train_per_task"
+        spread = "episodes" if episodic else "seeds"
         table = Table(title=f"{summary.run_dir.name}: test accuracy (mean ± 95% CI over {spread})")
         metrics = [m for m in ("accuracy", "macro_f1") if f"{m}_mean" in rows[0]]
         count = "n_episodes" if spread == "episodes" else "n_runs"
@@ -207,7 +208,9 @@ def compare(
     if not rows:
         typer.echo(f"no learner shares a training size with the baseline; wrote {written[1]}")
         return
-    setting = ["n_way", "k_shot"] if "k_shot" in rows[0] else ["n_train_per_task"]
+    from .rundir import run_protocol
+
+    setting = ["n_way", "k_shot"] if run_protocol(run_dir) == "episodic" else ["n_train_per_task"]
     table = Table(title=f"{run_dir.name}: {metric} minus {escape(rows[0]['baseline'])} (95% CI, paired)")
     for column in ("learner", *setting, "baseline", "learner ", "difference (points)", "verdict"):
         table.add_column(column.strip(), justify="left" if column in ("learner", "verdict") else "right", overflow="fold")

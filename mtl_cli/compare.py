@@ -62,7 +62,7 @@ def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy") ->
     """
     if not records:
         return []
-    episodic = "episode" in records[0]
+    episodic = records[0].get("protocol") == "episodic"
     keys = ("learner", "n_way", "k_shot") if episodic else ("learner", "n_train_per_task")
     baseline = resolve_baseline(list(dict.fromkeys(r["learner"] for r in records)), baseline)
     by_setting = group(records, keys)

@@ -13,8 +13,6 @@ experiment's own axes: a list there is always one value per grid point.
 from __future__ import annotations
 
 import functools
-import itertools
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 
 from . import __version__, data, features, learners  # noqa: F401  (registers the built-in components)
 from .errors import ConfigError, did_you_mean, one_of
+from .grid import Cell, expand, learner_label, reject_axes  # noqa: F401  (Cell, learner_label: re-exported)
 from .hashing import spec_hash
 from .registry import DATASETS, FEATURIZERS, LEARNERS, SPLITS, check_keys, init_parameters
 from .yamlio import load_yaml
 
-GRID = "grid"  # {grid: [values]} marks a grid axis
 MAX_CELLS = 100_000
 RUN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 PROTOCOLS = ("plain", "holdout", "episodic")
@@ -61,26 +59,6 @@ class Component:
 
     def as_dict(self) -> dict:
         return {"name": self.name, **self.params}
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One grid point: a learner with one parameter setting, a seed and a training size."""
-
-    learner: str
-    params: dict
-    seed: int
-    size: int | str  # training samples per task, or support samples per class (k_shot) for episodes
-    id: str
-
-    @property
-    def label(self) -> str:
-        return learner_label(self.learner, self.params)
-
-    def record_fields(self) -> dict:
-        """What identifies this cell in each of its result records."""
-        return {"cell": self.id, "learner": self.label, "learner_name": self.learner, "params": self.params,
-                "seed": self.seed}
 
 
 @dataclass
@@ -168,87 +146,10 @@ class Experiment:
         return cells
 
 
-def is_axis(value) -> bool:
-    """A grid axis is written ``{grid: [values]}``."""
-    return isinstance(value, dict) and GRID in value
-
-
-def grid_axes(params: dict, key: str) -> list[tuple[str, str | None, list]]:
-    """The marked axes of a learner's parameters: (parameter, inner key or None, values)."""
-    axes = []
-    for name, value in params.items():
-        where = f"{key}.{name}"
-        if is_axis(value):
-            axes.append((name, None, axis_values(value, where)))
-        elif isinstance(value, dict):
-            for inner, v in value.items():
-                if is_axis(v):
-                    axes.append((name, inner, axis_values(v, f"{where}.{inner}")))
-                else:
-                    reject_axes(v, f"{where}.{inner}")
-        else:
-            reject_axes(value, where)
-    return axes
-
-
-def axis_values(value: dict, where: str) -> list:
-    if set(value) != {GRID} or not isinstance(value[GRID], list):
-        raise ConfigError(f"{where}: a grid axis is written {{grid: [value, ...]}} and nothing else, got {value!r}")
-    values = value[GRID]
-    if not values:
-        raise ConfigError(f"{where}.grid: empty grid axis; give at least one value")
-    seen = [json.dumps(v, sort_keys=True, default=str) for v in values]
-    if len(set(seen)) != len(seen):
-        raise ConfigError(f"{where}.grid: lists a value twice: {values!r}")
-    return values
-
-
-def reject_axes(value, where: str) -> None:
-    """Grid axes are allowed only where ``expand`` looks for them; anywhere else they are an error."""
-    if is_axis(value):
-        raise ConfigError(
-            f"{where}: a grid axis is allowed as a learner parameter or one level inside one, not here"
-        )
-    if isinstance(value, dict):
-        for k, v in value.items():
-            reject_axes(v, f"{where}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            reject_axes(v, f"{where}[{i}]")
-
-
-def expand(params: dict, key: str = "learner") -> list[dict]:
-    """All combinations of the marked axes of ``params``, each a plain parameter dict."""
-    axes = grid_axes(params, key)
-    grid = []
-    for combo in itertools.product(*(values for _, _, values in axes)):
-        point = {k: dict(v) if isinstance(v, dict) else v for k, v in params.items()}
-        for (name, inner, _), value in zip(axes, combo):
-            if inner is None:
-                point[name] = value
-            else:
-                point[name][inner] = value
-        grid.append(point)
-    return grid
-
-
 def protocol_of(split: Component) -> str:
     if getattr(SPLITS.get(split.name), "episodic", False):
         return "episodic"
     return "holdout" if split.params.get("holdout_tasks") else "plain"
-
-
-def learner_label(name: str, params: dict) -> str:
-    """``single-task[C=0.1,estimator=logistic]``: the name with its sorted parameters."""
-    flat = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            flat.update(value)
-        else:
-            flat[key] = value
-    if not flat:
-        return name
-    return name + "[" + ",".join(f"{k}={flat[k]}" for k in sorted(flat)) + "]"
 
 
 def parameters_of(cls) -> dict:
@@ -384,7 +285,7 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
     check_featurizer(featurizer, dataset)
 
     protocol = protocol_of(split)
-    learners = []
+    chosen = []
     for i, raw_learner in enumerate(schema.learners):
         key = f"learners[{i}]"
         learner = component(raw_learner, LEARNERS, key)
@@ -392,7 +293,7 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
         for point in expand(learner.params, key):
             check_instance(LEARNERS.get(learner.name), point, key)
             check_folds(point, sizes, split, key)
-        learners.append(learner)
+        chosen.append(learner)
 
     if schema.n_jobs == 0:
         raise ConfigError(f"n_jobs: {EXPECTED['n_jobs']}, got 0")
@@ -406,14 +307,14 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
         dataset=dataset,
         split=split,
         featurizer=featurizer,
-        learners=learners,
+        learners=chosen,
         seeds=seeds,
         sizes=sizes,
         n_jobs=schema.n_jobs,
         backend=backend.model_dump(),
         source=source,
     )
-    n_cells = sum(len(expand(c.params)) for c in learners) * len(sizes) * len(seeds)
+    n_cells = sum(len(expand(c.params)) for c in chosen) * len(sizes) * len(seeds)
     if n_cells > MAX_CELLS:
         raise ConfigError(f"learners: the grid has {n_cells} cells, more than {MAX_CELLS}; split it into several runs")
     return experiment
@@ -436,11 +337,18 @@ def check_featurizer(featurizer: Component, dataset: Component) -> None:
 
 
 def check_protocol(learner: Component, protocol: str, key: str) -> None:
-    """Meta-learners need tasks or classes to learn from before the ones they are scored on."""
-    if getattr(LEARNERS.get(learner.name), "meta", False) and protocol == "plain":
+    """A protocol accepts some kinds of learner: meta-learners need tasks or classes to learn from
+    before the ones they are scored on."""
+    from .learners.base import learner_kind
+    from .protocols import PROTOCOLS
+
+    kind = learner_kind(LEARNERS.get(learner.name))
+    if kind not in PROTOCOLS[protocol].accepts:
+        needs = sorted(name for name, p in PROTOCOLS.items() if kind in p.accepts)
         raise ConfigError(
-            f"{key}.name: {learner.name} is a meta-learner; it needs a split with held-out tasks "
-            "(holdout_tasks > 0 in hierarchy-pairs or by-column) or the episodes split"
+            f"{key}.name: {learner.name} is a {kind}-learner; the {protocol} protocol of this split does not take "
+            f"one (it needs protocol {' or '.join(needs)}: holdout_tasks > 0 in hierarchy-pairs or by-column, "
+            "or the episodes split)"
         )
 
 

@@ -14,15 +14,7 @@ from pathlib import Path
 
 from .errors import UserError
 
-SIZE_KEYS = ("k_shot", "n_train_per_task")
-
-
-def size_key_of(rows: list[dict]) -> str:
-    """The training-size column of an accuracy table."""
-    return next(key for key in SIZE_KEYS if key in rows[0])
-
-
-def learning_curves(rows: list[dict], metric: str = "accuracy", title: str = ""):
+def learning_curves(rows: list[dict], metric: str = "accuracy", title: str = "", size_key: str = "n_train_per_task"):
     """A matplotlib Figure of ``metric`` against training size, one line and CI band per learner.
 
     Numeric sizes go on a log axis when they span a factor of 10 or more;
@@ -33,7 +25,6 @@ def learning_curves(rows: list[dict], metric: str = "accuracy", title: str = "")
     matplotlib.use("Agg")  # files only, no display needed
     import matplotlib.pyplot as plt
 
-    size_key = size_key_of(rows)
     sizes = list(dict.fromkeys(row[size_key] for row in rows))
     numeric = all(isinstance(size, (int, float)) for size in sizes)
     position = {size: (size if numeric else i) for i, size in enumerate(sizes)}
@@ -89,9 +80,12 @@ def plot_run(run_dir: Path, metric: str = "accuracy", out: Path | None = None) -
         import matplotlib  # noqa: F401
     except ImportError:
         raise UserError("plotting needs matplotlib: pip install 'mtl-cli[plot]'") from None
-    spread = "episodes" if "n_episodes" in rows[0] else "seeds"
+    from .rundir import run_protocol
+
+    episodic = run_protocol(run_dir) == "episodic"
+    spread = "episodes" if episodic else "seeds"
     title = f"{run_dir.name}: test {metric.replace('_', ' ')} (mean ± 95% CI over {spread})"
-    figure = learning_curves(rows, metric, title)
+    figure = learning_curves(rows, metric, title, "k_shot" if episodic else "n_train_per_task")
     buffer = io.BytesIO()
     figure.savefig(buffer, format=out.suffix[1:].lower(), dpi=150)
     import matplotlib.pyplot as plt

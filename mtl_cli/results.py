@@ -130,11 +130,15 @@ def to_markdown(rows: list[dict], title: str) -> str:
 
 
 def write_tables(run_dir: Path, records: list[dict], title: str, size_key: str = "n_train_per_task",
-                 episodic: bool = False) -> dict[str, list[dict]]:
-    """Write results.jsonl and every table of a run; returns the tables."""
+                 protocol: str = "plain") -> dict[str, list[dict]]:
+    """Write results.jsonl and every table of a run; returns the tables.
+
+    Episodic runs get one row per (learner, n_way, k_shot) over episodes; the others one row per
+    (learner, size) over seeds, and a per-task table.
+    """
     run_dir = Path(run_dir)
     write_atomic(run_dir / "results.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
-    if episodic:
+    if protocol == "episodic":
         tables = {"accuracy": episode_rows(records), "timing": timing_rows(records, size_key)}
     else:
         tables = {

@@ -34,6 +34,20 @@ class RunWarning(UserWarning):
     """Something in a run directory was not as written (an empty cell file, other versions)."""
 
 
+@contextlib.contextmanager
+def signals_deferred():
+    """Hold SIGINT and SIGTERM until the block is done: an interrupt between two writes of one cell
+    would leave a half-saved cell (and some libraries turn an exception raised mid-write into another)."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def disk_error(exc: OSError, path) -> UserError:
     """One line for a file system failure: what, where, and what to do."""
     advice = {
@@ -128,8 +142,11 @@ class RunDirectory:
         return self.cell_records(cell) is not None
 
     def save(self, cell, records: list[dict], model=None) -> None:
-        """Model first, records last: a cell counts as done once its records exist."""
-        with disk_errors(self.path):
+        """Model first, records last: a cell counts as done once its records exist.
+
+        Ctrl-C and SIGTERM wait until the cell is saved (they are blocked meanwhile, then delivered).
+        """
+        with disk_errors(self.path), signals_deferred():
             if model is not None:
                 import skops.io
 
@@ -198,6 +215,15 @@ def manifest(experiment, config_hash: str, started: str, finished: str, n_jobs: 
         "n_jobs": n_jobs,
         "backend": experiment.backend,
     }
+
+
+def run_protocol(run_dir: Path) -> str:
+    """The protocol a run was made with, as its manifest records it."""
+    path = Path(run_dir) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["protocol"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"{path}: missing or unreadable; run 'mtl train' on this run's config again") from None
 
 
 def newest_run(runs_root: Path) -> Path:

@@ -22,15 +22,13 @@ from pathlib import Path
 import joblib
 import yaml
 
-from . import episodic as episodes_module
-from . import holdout
 from .config import Cell, Experiment
 from .errors import ConfigError, UserError
-from .prepare import cached_task_set, corpus_of, make_split, warn_about_tasks
+from .prepare import corpus_of, make_split, warn_about_tasks
+from .protocols import PROTOCOLS
 from .registry import LEARNERS
 from .results import write_tables
 from .rundir import RunDirectory, disk_errors, manifest, newest_run  # noqa: F401  (newest_run: for the CLI)
-from .scoring import score
 
 
 def task_ids(task_graph, task_names: list[str], where: str = "task_graph"):
@@ -89,36 +87,30 @@ def guarded(work):
     return run
 
 
+def with_protocol(records: list[dict], protocol: str) -> list[dict]:
+    """Each record says which protocol made it; tables, comparisons and plots read it from there."""
+    return [{**record, "protocol": protocol} for record in records]
+
+
 @guarded
-def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, episodic: bool = False) -> CellOutcome:
-    """Fit one cell's learner and score it: on its tasks' test parts, or on the evaluation episodes."""
-    if episodic:
-        model = make_learner(cell)
-        data = episodes_module.cached_episode_data(feature_spec, cache_dir)
-        seconds = episodes_module.meta_fit(model, cell, feature_spec, data)
-        return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, seconds), model)
-    task_set = cached_task_set(feature_spec, cache_dir)
-    model = make_learner(cell, task_set.task_names)
-    if task_set.heldout.any():
-        model, fit_seconds = holdout.fit(model, task_set, cell)
-        return CellOutcome(cell, holdout.score(model, task_set, cell, fit_seconds), model)
-    start = time.perf_counter()
-    model.fit(task_set.X_train, task_set.y_train, task_set.task_train)
-    fit_seconds = time.perf_counter() - start
-    return CellOutcome(cell, score(model, task_set, cell, fit_seconds), model)
+def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, protocol_name: str) -> CellOutcome:
+    """Fit one cell's learner as its protocol prescribes and score it."""
+    protocol = PROTOCOLS[protocol_name]()
+    data = protocol.prepare(feature_spec, cache_dir)
+    learner = make_learner(cell, protocol.task_names(data))
+    fitted, fit_seconds = protocol.fit(learner, cell, feature_spec, data)
+    records = protocol.records(fitted, cell, feature_spec, data, fit_seconds)
+    return CellOutcome(cell, with_protocol(records, protocol_name), fitted)
 
 
 @guarded
 def evaluate_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, run_path: str, fit_seconds: float,
-                  episodic: bool = False):
-    model = RunDirectory(Path(run_path)).load_model(cell)
-    if episodic:
-        data = episodes_module.cached_episode_data(feature_spec, cache_dir)
-        return CellOutcome(cell, episodes_module.run_episodes(model, cell, feature_spec, data, fit_seconds))
-    task_set = cached_task_set(feature_spec, cache_dir)
-    if task_set.heldout.any():
-        return CellOutcome(cell, holdout.score(model, task_set, cell, fit_seconds))
-    return CellOutcome(cell, score(model, task_set, cell, fit_seconds))
+                  protocol_name: str) -> CellOutcome:
+    """Score a cell's saved model again."""
+    protocol = PROTOCOLS[protocol_name]()
+    fitted = RunDirectory(Path(run_path)).load_model(cell)
+    data = protocol.prepare(feature_spec, cache_dir)
+    return CellOutcome(cell, with_protocol(protocol.records(fitted, cell, feature_spec, data, fit_seconds), protocol_name))
 
 
 def spec_key(experiment: Experiment, cell: Cell) -> str:
@@ -154,6 +146,7 @@ def parallel_backend(backend: dict, n_jobs: int):
 @dataclass
 class RunSummary:
     run_dir: Path
+    protocol: str
     n_cells: int
     n_skipped: int = 0
     failures: list[CellOutcome] = field(default_factory=list)
@@ -250,12 +243,12 @@ def train(
         run.write_config(yaml.safe_dump(experiment.as_dict(), sort_keys=False))
         cells = experiment.cells()
         todo = [c for c in cells if force or not run.has(c)]
-        summary = RunSummary(run.path, len(cells), n_skipped=len(cells) - len(todo))
+        summary = RunSummary(run.path, experiment.protocol, len(cells), n_skipped=len(cells) - len(todo))
         if todo:
             fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary)
         with disk_errors(run.path):
             summary.tables = write_tables(run.path, run.records(cells), experiment.name, experiment.size_key,
-                                          experiment.episodic)
+                                          experiment.protocol)
         run.write_manifest(manifest(experiment, config_hash(experiment), started, now(), n_jobs))
     summary.seconds = time.perf_counter() - start
     return summary
@@ -267,7 +260,7 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary)
     for cell in todo:
         specs.setdefault(spec_key(experiment, cell), experiment.feature_spec(cell.seed, cell.size))
     advance = progress.stage("featurizing", len(specs)) if progress else (lambda *_: None)
-    prepare = episodes_module.cached_episode_data if experiment.episodic else cached_task_set
+    prepare = PROTOCOLS[experiment.protocol]().prepare
     try:
         execute(
             [joblib.delayed(prepare)(spec, cache_dir, force) for spec in specs.values()],
@@ -286,7 +279,7 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary)
         advance()
 
     execute(
-        [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.episodic) for c in todo],
+        [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.protocol) for c in todo],
         n_jobs, experiment.backend, keep,
     )
 
@@ -302,7 +295,7 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) 
     with run.lock(wait):
         all_cells = experiment.cells()
         cells = [c for c in all_cells if run.model_file(c).exists()]
-        summary = RunSummary(run.path, len(all_cells), n_skipped=len(all_cells) - len(cells))
+        summary = RunSummary(run.path, experiment.protocol, len(all_cells), n_skipped=len(all_cells) - len(cells))
         advance = progress.stage("evaluating", len(cells)) if progress else (lambda *_: None)
 
         def fit_seconds(cell):
@@ -319,13 +312,13 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) 
         tasks = [
             joblib.delayed(evaluate_cell)(
                 c, experiment.feature_spec(c.seed, c.size), cache_dir, str(run.path), fit_seconds(c),
-                experiment.episodic,
+                experiment.protocol,
             )
             for c in cells
         ]
         execute(tasks, n_jobs, experiment.backend, keep)
         with disk_errors(run.path):
             summary.tables = write_tables(run.path, run.records(all_cells), experiment.name, experiment.size_key,
-                                          experiment.episodic)
+                                          experiment.protocol)
     summary.seconds = time.perf_counter() - start
     return summary

@@ -58,7 +58,7 @@ def test_a_gain_within_the_noise_is_no_clear_difference_and_sizes_are_matched():
 
 def test_episodic_runs_pair_the_same_episodes():
     def episodes(learner, values):
-        return [{"learner": learner, "k_shot": 1, "n_way": 5, "seed": 0, "episode": e, "accuracy": v}
+        return [{"learner": learner, "protocol": "episodic", "k_shot": 1, "n_way": 5, "seed": 0, "episode": e, "accuracy": v}
                 for e, v in enumerate(values)]
 
     rows = paired_rows(episodes("prototypes", [0.2, 0.4, 0.6, 0.8]) + episodes("ridge", [0.3, 0.5, 0.7, 0.9]), "prototypes")

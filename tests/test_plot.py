@@ -42,7 +42,7 @@ def test_sizes_that_are_not_numbers_keep_the_table_order():
 def test_episodic_runs_with_several_ways_get_one_curve_per_way():
     rows = [{"learner": "prototypes", "n_way": w, "k_shot": k, "accuracy_mean": 0.1 * k / w,
              "accuracy_ci95": 0.01, "n_episodes": 100} for w in (5, 10) for k in (1, 5)]
-    axes = learning_curves(rows, "accuracy").axes[0]
+    axes = learning_curves(rows, "accuracy", size_key="k_shot").axes[0]
     assert {line.get_label() for line in axes.get_lines()} == {"prototypes (5-way)", "prototypes (10-way)"}
     assert axes.get_xlabel() == "shots per class"
 
@@ -52,6 +52,7 @@ def write_run(tmp_path, rows):
     run.mkdir(parents=True)
     (run / "accuracy.json").write_text(json.dumps([{k: (None if v != v else v) for k, v in r.items()} for r in rows]))
     (run / "config.yaml").write_text("name: demo\n")
+    (run / "manifest.json").write_text(json.dumps({"protocol": "plain"}))
     return run
 
 

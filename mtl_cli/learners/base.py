@@ -73,3 +73,10 @@ class MultiTaskClassifierMixin(ClassifierMixin):
 
 class BaseMultiTaskClassifier(MultiTaskClassifierMixin, BaseEstimator):
     """Base class for the (X, y, tasks) learners."""
+
+    kind = "multitask"
+
+
+def learner_kind(learner) -> str:
+    """``"multitask"`` (fit(X, y, tasks)) or ``"meta"`` (meta_fit, then adapt to each new task)."""
+    return getattr(learner, "kind", "multitask")

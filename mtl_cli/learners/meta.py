@@ -83,7 +83,7 @@ class LinearScores:
 class MetaLearner(BaseEstimator):
     """Base: a learner that is meta-fitted once, then adapted to each new task."""
 
-    meta = True
+    kind = "meta"
 
     # the ranges of the parameters meta-learners share: (name, low, low_open, integer); lists hold candidates
     SCALARS = (("n_components", 1, False, True), ("meta_l2", 0, False, False), ("n_meta_tasks", 1, False, True),

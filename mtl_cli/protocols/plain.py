@@ -1,4 +1,4 @@
-"""Per-task test records of a model fitted on a grid point's tasks."""
+"""The plain protocol: fit on the training posts of every task, score on each task's test posts."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import time
 
 import numpy as np
 
-from .config import Cell
-from .features import TaskSet
+from ..features import TaskSet
+from ..grid import Cell
+from ..prepare import cached_task_set
+from .base import Protocol, timed
 
 
 def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None, predict_seconds=None,
@@ -42,3 +44,22 @@ def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None,
             }
         )
     return records
+
+
+class Plain(Protocol):
+    """Every learner is fitted on all tasks' training samples and scored per task on their test samples."""
+
+    name = "plain"
+    accepts = ("multitask",)
+
+    def prepare(self, feature_spec, cache_dir, refresh=False) -> TaskSet:
+        return cached_task_set(feature_spec, cache_dir, refresh)
+
+    def task_names(self, data: TaskSet) -> list[str]:
+        return data.task_names
+
+    def fit(self, learner, cell, feature_spec, data: TaskSet):
+        return timed(learner.fit, data.X_train, data.y_train, data.task_train)
+
+    def records(self, fitted, cell, feature_spec, data: TaskSet, fit_seconds):
+        return score(fitted, data, cell, fit_seconds)

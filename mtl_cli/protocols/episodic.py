@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import clone
 
-from .config import Cell
-from .data.episodes import Episodes, sample_episodes
-from .features import data_errors
-from .prepare import cached, corpus_of
-from .registry import FEATURIZERS
+from ..data.episodes import Episodes, sample_episodes
+from ..features import data_errors
+from ..grid import Cell
+from ..learners.base import learner_kind
+from ..prepare import cached, corpus_of
+from ..registry import FEATURIZERS
+from .base import Protocol
 
 
 @dataclass
@@ -104,7 +106,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
         data.y_support, data.y_query, data.classes["meta_test"], split.n_way, cell.size, split.n_query,
         split.n_episodes, cell.seed, "meta-test",
     )
-    adapt = model.adapt if getattr(model, "meta", False) else single_task_adapter(model)
+    adapt = model.adapt if learner_kind(model) == "meta" else single_task_adapter(model)
     records = []
     start = time.perf_counter()
     for index, episode in enumerate(episodes):
@@ -130,7 +132,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
 
 def meta_fit(model, cell: Cell, feature_spec: dict, data: EpisodeData) -> float:
     """Meta-fit a meta-learner on the meta-train documents, validating on meta-val episodes; returns seconds."""
-    if not getattr(model, "meta", False):
+    if learner_kind(model) != "meta":
         return 0.0
     split = episodes_split(feature_spec)
     validation = EpisodicValidation(
@@ -140,3 +142,20 @@ def meta_fit(model, cell: Cell, feature_spec: dict, data: EpisodeData) -> float:
     start = time.perf_counter()
     model.meta_fit(data.X_meta_train, data.y_meta_train, validation=validation)
     return time.perf_counter() - start
+
+
+class Episodic(Protocol):
+    """Meta-fit once on the meta-train classes (hyperparameters chosen on meta-val episodes), then adapt
+    and score on each N-way K-shot episode of the meta-test classes. Plain learners fit each support set."""
+
+    name = "episodic"
+    accepts = ("multitask", "meta")
+
+    def prepare(self, feature_spec, cache_dir, refresh=False) -> EpisodeData:
+        return cached_episode_data(feature_spec, cache_dir, refresh)
+
+    def fit(self, learner, cell, feature_spec, data: EpisodeData):
+        return learner, meta_fit(learner, cell, feature_spec, data)
+
+    def records(self, fitted, cell, feature_spec, data: EpisodeData, fit_seconds):
+        return run_episodes(fitted, cell, feature_spec, data, fit_seconds)
