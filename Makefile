@@ -32,6 +32,7 @@ run: $(VENV)/.installed $(DATA)
 	$(BIN)/mtl plot
 
 test: $(VENV)/.installed $(DATA)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed $(DATA)

@@ -47,7 +47,10 @@ def main() -> None:
     print("| jobs | wall s | featurize s (sum) | fit s (sum) |")
     print("|---|---|---|---|")
     for jobs in (1, 2):
-        print(f"| {jobs} | {median(jobs, 'wall_seconds'):.1f} | {median(jobs, 'featurize_seconds'):.1f} | {median(jobs, 'fit_seconds'):.1f} |")
+        print(
+            f"| {jobs} | {median(jobs, 'wall_seconds'):.1f} | {median(jobs, 'featurize_seconds'):.1f} "
+            f"| {median(jobs, 'fit_seconds'):.1f} |"
+        )
     print(f"\nspeedup of 2 jobs over 1: {median(1, 'wall_seconds') / median(2, 'wall_seconds'):.2f}x")
 
 

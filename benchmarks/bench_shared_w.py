@@ -63,8 +63,12 @@ def print_support_sizes(X, t, n_tasks, posts_per_task=(5, 20, 50, 200, None)):
     print("| posts per task | features in the sample | weights on the support | share of T x d |")
     print("|---|---|---|---|")
     for n in posts_per_task:
-        rows = np.concatenate([np.flatnonzero(t == k) if n is None else rng.choice(np.flatnonzero(t == k), n, replace=False)
-                               for k in range(n_tasks)])
+        rows = np.concatenate(
+            [
+                np.flatnonzero(t == k) if n is None else rng.choice(np.flatnonzero(t == k), n, replace=False)
+                for k in range(n_tasks)
+            ]
+        )
         sample, sample_tasks = X[rows], t[rows]
         d = len(np.unique(sample.indices))
         on_support = sum(len(np.unique(sample[sample_tasks == k].indices)) for k in range(n_tasks))
@@ -120,8 +124,11 @@ def main() -> None:
             ratio, seconds, base_seconds = sorted(pairs)[len(pairs) // 2]
             optimum = MultiTaskLinearClassifier(**{**params, "solver": "fista", "tol": 1e-9}).fit(X, y, t).objective_
             solver = "lbfgs" if model.penalty_.smooth else "sparsa"
-            print(f"| {penalty} | {alpha:g} | {solver} | {seconds:.2f} | {base_seconds:.2f} | {ratio:.2f}x | {model.n_iter_} "
-                  f"| {relative_gap(model.objective_, optimum):.1e} |")
+            print(
+                f"| {penalty} | {alpha:g} | {solver} | {seconds:.2f} | {base_seconds:.2f} | {ratio:.2f}x "
+                f"| {model.n_iter_} "
+                f"| {relative_gap(model.objective_, optimum):.1e} |"
+            )
 
         print("\nCoupling strength, solver='auto' (L-BFGS preconditioned by the coupling):\n")
         print("| penalty | alpha | iterations | fit s | relative gap |")
@@ -132,7 +139,10 @@ def main() -> None:
                               task_graph=edges if penalty == "graph" else None)
                 seconds, model = timed(lambda: MultiTaskLinearClassifier(tol=args.tol, **params).fit(X, y, t), 1)
                 optimum = MultiTaskLinearClassifier(solver="fista", tol=1e-9, **params).fit(X, y, t).objective_
-                print(f"| {penalty} | {alpha:g} | {model.n_iter_} | {seconds:.2f} | {relative_gap(model.objective_, optimum):.1e} |")
+                print(
+                    f"| {penalty} | {alpha:g} | {model.n_iter_} | {seconds:.2f} "
+                    f"| {relative_gap(model.objective_, optimum):.1e} |"
+                )
 
         print("\nProximal solvers, iterations and seconds to tol:\n")
         print("| penalty | SpaRSA | FISTA | proximal gradient | FISTA vs proximal gradient iterations |")

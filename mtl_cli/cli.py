@@ -175,7 +175,9 @@ def evaluate(
 def plot(
     run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
     metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy or macro_f1."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Image file (.png, .svg, .pdf; default: RUN_DIR/METRIC.png)."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Image file (.png, .svg, .pdf; default: RUN_DIR/METRIC.png)."
+    ),
     runs: Path = RUNS_OPTION,
 ):
     """Draw a run's learning curves: test metric against training size, one line and 95% CI band per learner."""
@@ -190,7 +192,9 @@ def plot(
 @app.command()
 def compare(
     run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
-    baseline: str = typer.Option(..., "--baseline", "-b", help="The baseline learner: its label, or a unique start of it."),
+    baseline: str = typer.Option(
+        ..., "--baseline", "-b", help="The baseline learner: its label, or a unique start of it."
+    ),
     metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy or macro_f1."),
     runs: Path = RUNS_OPTION,
 ):
@@ -213,11 +217,15 @@ def compare(
     setting = ["n_way", "k_shot"] if run_protocol(run_dir) == "episodic" else ["n_train_per_task"]
     table = Table(title=f"{run_dir.name}: {metric} minus {escape(rows[0]['baseline'])} (95% CI, paired)")
     for column in ("learner", *setting, "baseline", "learner ", "difference (points)", "verdict"):
-        table.add_column(column.strip(), justify="left" if column in ("learner", "verdict") else "right", overflow="fold")
+        table.add_column(
+            column.strip(), justify="left" if column in ("learner", "verdict") else "right", overflow="fold"
+        )
     colors = {"better": "green", "worse": "red"}
     for row in rows:
         ci = row["difference_ci95"]
-        difference = f"{100 * row['difference_mean']:+.2f}" + ("" if ci != ci else f" ± {100 * ci:.2f}")  # ci != ci: NaN
+        difference = f"{100 * row['difference_mean']:+.2f}" + (
+            "" if ci != ci else f" ± {100 * ci:.2f}"
+        )  # ci != ci: NaN
         color = colors.get(row["verdict"], "default")
         table.add_row(
             escape(row["learner"]), *(str(row[key]) for key in setting), f"{row[f'baseline_{metric}_mean']:.3f}",
@@ -294,7 +302,9 @@ def list_components():
 @data_app.command("import")
 def data_import(
     archive: Path = typer.Argument(..., help="The official 20news-bydate.tar.gz."),
-    data_home: Optional[Path] = typer.Option(None, "--data-home", help="scikit-learn data home (default: $SCIKIT_LEARN_DATA or ~/scikit_learn_data)."),
+    data_home: Optional[Path] = typer.Option(
+        None, "--data-home", help="scikit-learn data home (default: $SCIKIT_LEARN_DATA or ~/scikit_learn_data)."
+    ),
 ):
     """Install a local copy of 20 Newsgroups so fetch_20newsgroups works offline."""
     from .data.newsgroups import import_archive

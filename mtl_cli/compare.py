@@ -52,7 +52,9 @@ def unit_scores(records: list[dict], metric: str, episodic: bool) -> dict[tuple,
     """metric per matched unit: (seed, episode) for episodic runs, else seed (mean over its tasks)."""
     if episodic:
         return {(r["seed"], r["episode"]): r[metric] for r in records}
-    return {seed: float(np.mean([r[metric] for r in members])) for (seed,), members in group(records, ("seed",)).items()}
+    return {
+        seed: float(np.mean([r[metric] for r in members])) for (seed,), members in group(records, ("seed",)).items()
+    }
 
 
 def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy") -> list[dict]:
@@ -106,7 +108,8 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy") -> tuple[list[
         available = [m for m in METRICS if m in records[0]]
         raise UserError(f"--metric: {metric!r} is not in {path}; expected one of {available}")
     rows = paired_rows(records, baseline, metric)
-    title = f"{run_dir.name}: test {metric.replace('_', ' ')}, paired difference with {rows[0]['baseline'] if rows else baseline}"
+    against = rows[0]["baseline"] if rows else baseline
+    title = f"{run_dir.name}: test {metric.replace('_', ' ')}, paired difference with {against}"
     written = [run_dir / "comparison.csv", run_dir / "comparison.md"]
     write_atomic(written[0], to_csv(rows))
     write_atomic(written[1], to_markdown(rows, title))

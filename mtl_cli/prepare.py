@@ -31,7 +31,9 @@ class CacheWarning(UserWarning):
     """A cache file could not be read or written; the value was computed instead."""
 
 
-def cached(kind: str, spec: dict, build, cache_dir: str | None, refresh: bool = False, to_fields=None, from_fields=None):
+def cached(
+    kind: str, spec: dict, build, cache_dir: str | None, refresh: bool = False, to_fields=None, from_fields=None
+):
     """``build()``, or its stored value under ``cache_dir/kind/<hash of spec>.npz``.
 
     ``refresh`` recomputes and overwrites (``mtl train --force``).

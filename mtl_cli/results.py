@@ -104,7 +104,9 @@ def to_csv(rows: list[dict]) -> str:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: "" if clean(v) is None else (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+            writer.writerow(
+                {k: "" if clean(v) is None else (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()}
+            )
     return out.getvalue()
 
 

@@ -166,7 +166,9 @@ class RunDirectory:
             raise UserError(f"{path}: not a model file written by mtl ({type(exc).__name__})") from None
         foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIX)]
         if foreign:
-            raise UserError(f"{path}: refers to type {foreign[0]}, which mtl does not load; refit with 'mtl train --force'")
+            raise UserError(
+                f"{path}: refers to type {foreign[0]}, which mtl does not load; refit with 'mtl train --force'"
+            )
         return skops.io.loads(data, trusted=untrusted)
 
     def records(self, cells) -> list[dict]:

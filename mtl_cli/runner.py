@@ -110,7 +110,9 @@ def evaluate_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, run_pat
     protocol = PROTOCOLS[protocol_name]()
     fitted = RunDirectory(Path(run_path)).load_model(cell)
     data = protocol.prepare(feature_spec, cache_dir)
-    return CellOutcome(cell, with_protocol(protocol.records(fitted, cell, feature_spec, data, fit_seconds), protocol_name))
+    return CellOutcome(
+        cell, with_protocol(protocol.records(fitted, cell, feature_spec, data, fit_seconds), protocol_name)
+    )
 
 
 def spec_key(experiment: Experiment, cell: Cell) -> str:

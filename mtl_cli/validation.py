@@ -37,7 +37,8 @@ def check_number(owner, name: str, value, low=None, high=None, low_open=False, i
     ok = ok and (high is None or value <= high)
     if not ok:
         raise ValueError(
-            f"The '{name}' parameter of {owner} must be {describe(low, high, low_open, integer)}. Got {value!r} instead."
+            f"The '{name}' parameter of {owner} must be {describe(low, high, low_open, integer)}. "
+            f"Got {value!r} instead."
         )
 
 
@@ -45,7 +46,9 @@ def check_numbers(owner, name: str, values, low=None, low_open=False, integer=Fa
     """Raise ValueError unless ``values`` is a non-empty list of distinct numbers, each >= low (> low)."""
     kind = describe(low, None, low_open, integer)
     if not isinstance(values, (list, tuple)) or not values:
-        raise ValueError(f"The '{name}' parameter of {owner} must be a non-empty list of {kind}s. Got {values!r} instead.")
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a non-empty list of {kind}s. Got {values!r} instead."
+        )
     for value in values:
         check_number(owner, name, value, low=low, low_open=low_open, integer=integer)
     if len(set(values)) != len(values):

@@ -62,7 +62,9 @@ def synthetic_config(tmp_path):
     """Write a small synthetic experiment config; returns a factory."""
 
     def make(name="syn", n_jobs=1, backend="loky"):
-        return write_config(tmp_path / f"{name}.yaml", SYNTHETIC_CONFIG.format(name=name, n_jobs=n_jobs, backend=backend))
+        return write_config(
+            tmp_path / f"{name}.yaml", SYNTHETIC_CONFIG.format(name=name, n_jobs=n_jobs, backend=backend)
+        )
 
     return make
 

@@ -76,11 +76,16 @@ def test_data_import_makes_fetch_work_offline(tmp_path, newsgroups_home):
     assert result.exit_code == 0, result.output
     bunch = fetch_20newsgroups(subset="test", data_home=str(tmp_path), download_if_missing=False)
     assert len(bunch.data) == 7532
-    assert fetch_20newsgroups(subset="train", data_home=str(tmp_path), download_if_missing=False).target[:10].tolist() == [7, 4, 4, 1, 14, 16, 13, 3, 2, 4]
+    assert fetch_20newsgroups(subset="train", data_home=str(tmp_path), download_if_missing=False).target[
+        :10
+    ].tolist() == [7, 4, 4, 1, 14, 16, 13, 3, 2, 4]
 
 
 def test_files_dataset_end_to_end(tmp_path):
-    rows = [{"text": f"{'good great' if i % 2 else 'bad awful'} item {i}", "label": str(i % 2), "task": f"shop{i % 3}"} for i in range(90)]
+    rows = [
+        {"text": f"{'good great' if i % 2 else 'bad awful'} item {i}", "label": str(i % 2), "task": f"shop{i % 3}"}
+        for i in range(90)
+    ]
     (tmp_path / "reviews.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "reviews.yaml").write_text("""
 dataset: {name: files, path: reviews.jsonl}
@@ -96,7 +101,9 @@ learners: [{name: single-task, estimator: logistic}, {name: pooled, estimator: l
 def test_entry_point_smoke():
     result = subprocess.run([sys.executable, "-m", "mtl_cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "train" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "mtl_cli", "check", str(REPO_CONFIGS / "missing.yaml")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mtl_cli", "check", str(REPO_CONFIGS / "missing.yaml")], capture_output=True, text=True
+    )
     assert result.returncode == 2 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
 
 

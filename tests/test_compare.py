@@ -58,10 +58,22 @@ def test_a_gain_within_the_noise_is_no_clear_difference_and_sizes_are_matched():
 
 def test_episodic_runs_pair_the_same_episodes():
     def episodes(learner, values):
-        return [{"learner": learner, "protocol": "episodic", "k_shot": 1, "n_way": 5, "seed": 0, "episode": e, "accuracy": v}
-                for e, v in enumerate(values)]
+        return [
+            {
+                "learner": learner,
+                "protocol": "episodic",
+                "k_shot": 1,
+                "n_way": 5,
+                "seed": 0,
+                "episode": e,
+                "accuracy": v,
+            }
+            for e, v in enumerate(values)
+        ]
 
-    rows = paired_rows(episodes("prototypes", [0.2, 0.4, 0.6, 0.8]) + episodes("ridge", [0.3, 0.5, 0.7, 0.9]), "prototypes")
+    rows = paired_rows(
+        episodes("prototypes", [0.2, 0.4, 0.6, 0.8]) + episodes("ridge", [0.3, 0.5, 0.7, 0.9]), "prototypes"
+    )
     assert rows[0]["k_shot"] == 1 and rows[0]["n_pairs"] == 4
     assert rows[0]["difference_mean"] == pytest.approx(0.1) and rows[0]["verdict"] == "better"
     # 10-way episodes share seeds and episode numbers with the 5-way ones, but are other episodes
@@ -92,7 +104,9 @@ def test_cli_compares_a_real_run_and_writes_the_table(synthetic_runs):
     lines = [line for line in table.splitlines() if line.startswith("| single-task")]
     assert len(lines) == 4 and all(" | 2 | " in line for line in lines)  # 2 settings x 2 sizes, 2 seeds paired
     csv_rows = (run / "comparison.csv").read_text().splitlines()
-    assert csv_rows[0].startswith("learner,n_train_per_task,baseline,baseline_accuracy_mean,accuracy_mean,difference_mean")
+    assert csv_rows[0].startswith(
+        "learner,n_train_per_task,baseline,baseline_accuracy_mean,accuracy_mean,difference_mean"
+    )
     records = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
     row = paired_rows(records, "pooled")[0]
     assert row["verdict"] in table.splitlines()[4]

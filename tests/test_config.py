@@ -59,7 +59,10 @@ def test_bad_config_exits_2_with_one_line_naming_the_key(tmp_path, path, value, 
     config = tmp_path / "bad.yaml"
     config.write_text(yaml.safe_dump(with_change(path, value)))
     for command in ("check", "train"):
-        result = CliRunner().invoke(app, [command, str(config), "--runs", str(tmp_path / "runs")] if command == "train" else [command, str(config)])
+        result = CliRunner().invoke(
+            app,
+            [command, str(config), "--runs", str(tmp_path / "runs")] if command == "train" else [command, str(config)],
+        )
         assert result.exit_code == 2, result.output
         line = result.stderr.strip()
         assert "\n" not in line and "Traceback" not in result.output

@@ -101,8 +101,10 @@ def test_a_task_with_one_training_class_is_a_warning_naming_it(tmp_path):
 
     from mtl_cli.cli import app
 
-    rows = [{"text": f"word{i} thing", "label": "pos" if (i % 2 or i >= 20) else "neg", "task": "t1" if i < 20 else "t2"}
-            for i in range(40)]
+    rows = [
+        {"text": f"word{i} thing", "label": "pos" if (i % 2 or i >= 20) else "neg", "task": "t1" if i < 20 else "t2"}
+        for i in range(40)
+    ]
     data = write_csv(tmp_path / "d.csv", rows)
     config = tmp_path / "c.yaml"
     config.write_text(f"dataset: {{name: files, path: {data}}}\nsplit: {{name: by-column}}\n"

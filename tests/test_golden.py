@@ -20,7 +20,10 @@ def test_newsgroups_20way_linear_svm(tmp_path, newsgroups_home, name, floor):
 
 def test_quickstart_pooling_helps_at_10_posts_per_task(tmp_path, newsgroups_home):
     experiment = config_module.load(CONFIGS / "quickstart.yaml")
-    rows = {(r["learner"].split("[")[0], r["n_train_per_task"]): r for r in train(experiment, tmp_path, n_jobs=2).tables["accuracy"]}
+    rows = {
+        (r["learner"].split("[")[0], r["n_train_per_task"]): r
+        for r in train(experiment, tmp_path, n_jobs=2).tables["accuracy"]
+    }
     single, pooled = rows[("single-task", 10)], rows[("pooled", 10)]
     assert pooled["accuracy_mean"] - pooled["accuracy_ci95"] > single["accuracy_mean"] + single["accuracy_ci95"]
     assert rows[("single-task", 200)]["accuracy_mean"] > 0.95

@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 
 from mtl_cli import config as config_module
@@ -67,7 +66,12 @@ def test_heldout_subset_is_seeded_and_a_quarter():
 def test_meta_learners_learn_from_training_tasks_only(tmp_path, spy):
     log = tmp_path / "spy.jsonl"
     config = tmp_path / "ho.yaml"
-    config.write_text(CONFIG.format(learners=f"[{{name: spy-holdout, log: {log}}}, {{name: single-task, estimator: logistic}}, {{name: meta-bias}}]"))
+    config.write_text(
+        CONFIG.format(
+            learners=f"[{{name: spy-holdout, log: {log}}}, {{name: single-task, estimator: logistic}}, "
+            "{name: meta-bias}]"
+        )
+    )
     experiment = config_module.load(config)
     summary = train(experiment, tmp_path / "runs", n_jobs=1)
     assert not summary.failures

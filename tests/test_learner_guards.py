@@ -11,7 +11,12 @@ from sklearn.exceptions import ConvergenceWarning
 from typer.testing import CliRunner
 
 from mtl_cli.errors import NumericalError
-from mtl_cli.learners import MultiTaskLinearClassifier, MultiTaskLinearClassifierCV, PooledClassifier, SingleTaskClassifier
+from mtl_cli.learners import (
+    MultiTaskLinearClassifier,
+    MultiTaskLinearClassifierCV,
+    PooledClassifier,
+    SingleTaskClassifier,
+)
 
 
 @pytest.fixture
@@ -47,9 +52,15 @@ def test_non_finite_features_are_refused(two_tasks):
         MultiTaskLinearClassifier().fit(X, y, tasks)
 
 
-@pytest.mark.parametrize("make", [MultiTaskLinearClassifier, lambda: MultiTaskLinearClassifierCV(penalty="mean", n_alphas=2),
-                                  lambda: SingleTaskClassifier(estimator="logistic"),
-                                  lambda: PooledClassifier(estimator="logistic")])
+@pytest.mark.parametrize(
+    "make",
+    [
+        MultiTaskLinearClassifier,
+        lambda: MultiTaskLinearClassifierCV(penalty="mean", n_alphas=2),
+        lambda: SingleTaskClassifier(estimator="logistic"),
+        lambda: PooledClassifier(estimator="logistic"),
+    ],
+)
 def test_tasks_none_means_the_one_task_and_is_refused_with_several(two_tasks, make):
     X, y, tasks = two_tasks
     several = make().fit(X, y, tasks)

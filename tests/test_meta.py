@@ -72,7 +72,9 @@ def spy():
 def test_meta_fit_never_sees_meta_test_documents(tmp_path, newsgroups_home, newsgroups, spy):
     log = tmp_path / "spy.jsonl"
     config = tmp_path / "few.yaml"
-    config.write_text(EPISODES_CONFIG.format(learners=f"[{{name: spy-meta, log: {log}}}, {{name: prototypes}}, {{name: ridge-head}}]"))
+    config.write_text(
+        EPISODES_CONFIG.format(learners=f"[{{name: spy-meta, log: {log}}}, {{name: prototypes}}, {{name: ridge-head}}]")
+    )
     summary = train(config_module.load(config), tmp_path / "runs", n_jobs=1)
     assert not summary.failures
     split = CLASS_SPLITS["bao2020"]
@@ -91,7 +93,10 @@ def test_meta_fit_never_sees_meta_test_documents(tmp_path, newsgroups_home, news
     episodes = list(by_learner.values())
     assert all(e == episodes[0] for e in episodes) and len(episodes[0]) == 40
     table = summary.tables["accuracy"]
-    assert [(r["learner"], r["k_shot"], r["n_episodes"]) for r in table][:2] == [("spy-meta[log=" + str(log) + "]", 1, 20), ("spy-meta[log=" + str(log) + "]", 3, 20)]
+    assert [(r["learner"], r["k_shot"], r["n_episodes"]) for r in table][:2] == [
+        ("spy-meta[log=" + str(log) + "]", 1, 20),
+        ("spy-meta[log=" + str(log) + "]", 3, 20),
+    ]
     protos = [r for r in table if r["learner"] == "prototypes"]
     assert all(0.2 < r["accuracy_mean"] <= 1.0 for r in protos)
     assert protos[1]["accuracy_mean"] > protos[0]["accuracy_mean"]  # 3 shots beat 1
@@ -140,7 +145,11 @@ def test_meta_bias_helps_related_binary_tasks():
     X, y, tasks = [], [], []
     for t in range(20):  # training tasks near w0
         Xt = rng.standard_normal((100, d))
-        X.append(Xt), y.append((Xt @ (w0 + 0.2 * rng.standard_normal(d)) > 0).astype(int)), tasks.append(np.full(100, t))
+        (
+            X.append(Xt),
+            y.append((Xt @ (w0 + 0.2 * rng.standard_normal(d)) > 0).astype(int)),
+            tasks.append(np.full(100, t)),
+        )
     model = MetaBias(l2s=[1.0], meta_l2=1.0).meta_fit(np.vstack(X), np.concatenate(y), np.concatenate(tasks))
     plain = RidgeHead(l2s=[1.0]).meta_fit(np.vstack(X), np.concatenate(y))
     w_new = w0 + 0.2 * rng.standard_normal(d)

@@ -11,7 +11,10 @@ from mtl_cli.runner import evaluate, train
 
 
 def table_bytes(run_dir):
-    return {name: (run_dir / name).read_bytes() for name in ("accuracy.csv", "accuracy.md", "accuracy.json", "accuracy_per_task.csv")}
+    return {
+        name: (run_dir / name).read_bytes()
+        for name in ("accuracy.csv", "accuracy.md", "accuracy.json", "accuracy_per_task.csv")
+    }
 
 
 def test_tables_hold_means_and_ci_over_seeds(synthetic_config, tmp_path):
@@ -24,7 +27,16 @@ def test_tables_hold_means_and_ci_over_seeds(synthetic_config, tmp_path):
         ("single-task[C=0.1,estimator=logistic]", 10), ("single-task[C=0.1,estimator=logistic]", 30)
     ]
     row = rows[0]
-    per_seed = [np.mean([r["accuracy"] for r in records if r["learner"] == row["learner"] and r["n_train_per_task"] == 10 and r["seed"] == s]) for s in (0, 1)]
+    per_seed = [
+        np.mean(
+            [
+                r["accuracy"]
+                for r in records
+                if r["learner"] == row["learner"] and r["n_train_per_task"] == 10 and r["seed"] == s
+            ]
+        )
+        for s in (0, 1)
+    ]
     assert row["accuracy_mean"] == pytest.approx(np.mean(per_seed))
     assert row["accuracy_ci95"] == pytest.approx(12.706204736 * np.std(per_seed, ddof=1) / np.sqrt(2))
     assert row["n_runs"] == 2 and row["n_tasks"] == 4
@@ -127,7 +139,10 @@ def test_failing_cells_are_reported_and_not_cached(tmp_path):
             "dataset": {"name": "synthetic", "n_tasks": 2, "n_features": 5},
             "split": {"name": "by-column", "n_train_per_task": 20},
             "featurizer": {"name": "none"},
-            "learners": [{"name": "single-task", "estimator": "multinomial-nb"}, {"name": "pooled", "estimator": "ridge"}],
+            "learners": [
+                {"name": "single-task", "estimator": "multinomial-nb"},
+                {"name": "pooled", "estimator": "ridge"},
+            ],
         }
     )
     summary = train(experiment, tmp_path)

@@ -59,7 +59,9 @@ def scipy_reference(X, y, tasks, loss, penalty, alpha, l2, edges=()):
     T, d = tasks.max() + 1, X.shape[1]
 
     def fun(theta):
-        return reference_objective(theta[: T * d].reshape(T, d), theta[T * d :], X, y, tasks, loss, penalty, alpha, l2, edges)
+        return reference_objective(
+            theta[: T * d].reshape(T, d), theta[T * d :], X, y, tasks, loss, penalty, alpha, l2, edges
+        )
 
     result = minimize(fun, np.zeros(T * d + T), method="BFGS", options={"gtol": 1e-10, "maxiter": 10000})
     return result.fun
@@ -75,7 +77,9 @@ def cvxpy_reference(X, y, tasks, loss, penalty, alpha, l2):
     for t in range(T):
         rows = tasks == t
         z = cp.multiply(2 * y[rows] - 1, X[rows] @ W[t] + b[t])
-        value = {"logistic": cp.logistic(-z), "squared_hinge": cp.square(cp.pos(1 - z)), "squared": cp.square(1 - z)}[loss]
+        value = {"logistic": cp.logistic(-z), "squared_hinge": cp.square(cp.pos(1 - z)), "squared": cp.square(1 - z)}[
+            loss
+        ]
         terms.append(cp.sum(value) / rows.sum())
     coupling = cp.sum(cp.norm(W, 2, axis=0)) if penalty == "l21" else cp.normNuc(W)
     problem = cp.Problem(cp.Minimize(sum(terms) + alpha * coupling + l2 / 2 * cp.sum_squares(W)))
@@ -246,7 +250,9 @@ def test_solving_on_the_support_gives_the_full_problem_s_solution(penalty, solve
     on_support = StackedTasks.build(X, signs, tasks, 4, on_support=True)
     assert on_support.n_weights < 0.6 * full.n_weights  # many pairs without data
     solve = {"sparsa": solvers.sparsa, "fista": solvers.fista, "lbfgs": solvers.lbfgs}[solver]
-    reference = solve(full, LOSSES["logistic"], make_penalty(penalty, 4, 0.02, 0.01), np.zeros(full.n_params), 1e-10, 50000)
+    reference = solve(
+        full, LOSSES["logistic"], make_penalty(penalty, 4, 0.02, 0.01), np.zeros(full.n_params), 1e-10, 50000
+    )
     W, b = full.split(reference.x)
     assert model.objective_ == pytest.approx(reference.objective, rel=1e-8)
     assert np.allclose(model.coef_, W, atol=1e-6) and np.allclose(model.intercept_, b, atol=1e-6)
@@ -336,7 +342,11 @@ def test_sparsa_is_not_slowed_by_a_task_with_one_class():
             for solver in ("sparsa", "fista")
         }
         assert runs["sparsa"].stop_crit_ < 1e-5
-        assert runs["sparsa"].n_iter_ <= 1.5 * runs["fista"].n_iter_, (seed, runs["sparsa"].n_iter_, runs["fista"].n_iter_)
+        assert runs["sparsa"].n_iter_ <= 1.5 * runs["fista"].n_iter_, (
+            seed,
+            runs["sparsa"].n_iter_,
+            runs["fista"].n_iter_,
+        )
         assert runs["sparsa"].objective_ == pytest.approx(runs["fista"].objective_, rel=1e-5)
 
 
@@ -393,7 +403,9 @@ def test_estimator_contract_and_errors():
     assert model.alpha == 0.1 and model.coef_.shape == (3, 8) and model.n_iter_ >= 1
     with pytest.raises(ValueError, match=r"unknown task ids \[9\]"):
         model.predict(X[:1], [9])
-    with pytest.raises(ValueError, match="The 'penalty' parameter of MultiTaskLinearClassifier must be one of .* Got 'l12' instead"):
+    with pytest.raises(
+        ValueError, match="The 'penalty' parameter of MultiTaskLinearClassifier must be one of .* Got 'l12' instead"
+    ):
         MultiTaskLinearClassifier(penalty="l12").fit(X, y, tasks)
     with pytest.raises(ValueError, match="'tasks' must be a 1-d array"):
         model.fit(X, y, tasks[:-1])

@@ -39,7 +39,9 @@ def test_cv_picks_strong_coupling_for_closely_related_tasks_and_beats_independen
     assert len(model.cv_results_) == 6
     independent = MultiTaskLinearClassifierCV(penalty="none", l2s=[0.01, 0.1, 1.0], random_state=0).fit(X, y, tasks)
     assert model.score(X_test, y_test, tasks_test) > independent.score(X_test, y_test, tasks_test) + 0.05
-    assert np.array_equal(model.predict_proba(X_test, tasks_test), model.best_estimator_.predict_proba(X_test, tasks_test))
+    assert np.array_equal(
+        model.predict_proba(X_test, tasks_test), model.best_estimator_.predict_proba(X_test, tasks_test)
+    )
 
 
 def test_l21_path_starts_where_w_is_zero():

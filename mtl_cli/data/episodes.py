@@ -104,7 +104,9 @@ class Episodes:
         if self.n_way > len(split["meta_test"]) or self.n_way > len(split["meta_val"]):
             raise ValueError(f"'n_way'={self.n_way} exceeds the meta-test or meta-val classes")
         if self.fit_featurizer_on not in FIT_FEATURIZER_ON:
-            raise ValueError(f"'fit_featurizer_on' must be one of {list(FIT_FEATURIZER_ON)}, got {self.fit_featurizer_on!r}")
+            raise ValueError(
+                f"'fit_featurizer_on' must be one of {list(FIT_FEATURIZER_ON)}, got {self.fit_featurizer_on!r}"
+            )
 
     def parts(self, corpus: Corpus) -> EpisodeParts:
         split = self.class_split()
@@ -163,7 +165,9 @@ def sample_episodes(support_labels, query_labels, classes, n_way, k_shot, n_quer
             rows, labels = draw(rng, support_members, chosen, k_shot + n_query)
             per_class = k_shot + n_query
             is_support = (np.arange(len(rows)) % per_class) < k_shot
-            episodes.append(Episode(chosen, rows[is_support], labels[is_support], rows[~is_support], labels[~is_support]))
+            episodes.append(
+                Episode(chosen, rows[is_support], labels[is_support], rows[~is_support], labels[~is_support])
+            )
         else:
             support, s_labels = draw(rng, support_members, chosen, k_shot)
             query, q_labels = draw(rng, query_members, chosen, n_query)

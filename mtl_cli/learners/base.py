@@ -27,7 +27,9 @@ def as_tasks(tasks, n_samples: int) -> np.ndarray:
             raise ValueError(f"'tasks' mixes id types {sorted(kinds)}; use one type (all integers or all strings)")
     tasks = np.asarray(tasks)
     if tasks.ndim != 1 or len(tasks) != n_samples:
-        raise ValueError(f"'tasks' must be a 1-d array with one task id per sample ({n_samples}); got shape {tasks.shape}")
+        raise ValueError(
+            f"'tasks' must be a 1-d array with one task id per sample ({n_samples}); got shape {tasks.shape}"
+        )
     if tasks.dtype.kind == "f":
         raise ValueError("'tasks' holds floats; task ids are integers or strings")
     return tasks
@@ -56,7 +58,8 @@ class MultiTaskClassifierMixin(ClassifierMixin):
         if tasks is None:
             if len(self.tasks_) != 1:
                 raise ValueError(
-                    f"{type(self).__name__} was fitted on {len(self.tasks_)} tasks; pass 'tasks', the task id of each row"
+                    f"{type(self).__name__} was fitted on {len(self.tasks_)} tasks; "
+                    "pass 'tasks', the task id of each row"
                 )
             if n_samples is None:
                 raise ValueError("'tasks' is None and the number of samples is unknown")

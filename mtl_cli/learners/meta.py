@@ -107,7 +107,9 @@ class MetaLearner(BaseEstimator):
         return 0 if self.random_state is None else int(self.random_state)
 
     def fit_projection(self, X):
-        self.projection_ = Projection(getattr(self, "projection", "none"), getattr(self, "n_components", 200), self.seed()).fit(X)
+        self.projection_ = Projection(
+            getattr(self, "projection", "none"), getattr(self, "n_components", 200), self.seed()
+        ).fit(X)
         return self.projection_
 
     def choose(self, name: str, candidates, validation, adapt, tolerance: float = 0.005):
@@ -122,7 +124,9 @@ class MetaLearner(BaseEstimator):
         chosen = candidates[0]
         if validation is not None and len(candidates) > 1:
             scores = [validation.score(lambda Xs, ys, v=v: adapt(Xs, ys, v)) for v in candidates]
-            self.validation_scores_ = getattr(self, "validation_scores_", {}) | {name: dict(zip(map(float, candidates), scores))}
+            self.validation_scores_ = getattr(self, "validation_scores_", {}) | {
+                name: dict(zip(map(float, candidates), scores))
+            }
             chosen = next(v for v, score in zip(candidates, scores) if score >= max(scores) - tolerance)
         self.selected_params_ = getattr(self, "selected_params_", {}) | {name: float(chosen)}
         return chosen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -55,7 +54,9 @@ def check_task_graph(owner: str, task_graph) -> None:
         )
     for edge in task_graph:
         if not isinstance(edge, (list, tuple)) or len(edge) not in (2, 3):
-            raise ValueError(f"The 'task_graph' parameter of {owner} has edge {edge!r}; an edge is [s, t] or [s, t, weight].")
+            raise ValueError(
+                f"The 'task_graph' parameter of {owner} has edge {edge!r}; an edge is [s, t] or [s, t, weight]."
+            )
         if edge[0] == edge[1]:
             raise ValueError(f"The 'task_graph' parameter of {owner} has edge {list(edge)} from a task to itself.")
         if len(edge) == 3:
@@ -148,7 +149,9 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         for param, allowed in (("loss", tuple(LOSSES)), ("penalty", PENALTIES), ("solver", SOLVER_NAMES)):
             value = getattr(self, param)
             if value not in allowed:
-                raise ValueError(f"The '{param}' parameter of {name} must be one of {set(allowed)}. Got {value!r} instead.")
+                raise ValueError(
+                    f"The '{param}' parameter of {name} must be one of {set(allowed)}. Got {value!r} instead."
+                )
         for param in ("alpha", "l2", "tol"):
             check_number(name, param, getattr(self, param), low=0)
         check_number(name, "max_iter", self.max_iter, low=1, integer=True)
@@ -158,7 +161,9 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         if self.penalty == "graph" and self.task_graph is None:
             raise ValueError(f"The 'task_graph' parameter of {name} is required with penalty='graph'.")
         if self.penalty in ("l21", "trace") and self.solver == "lbfgs":
-            raise ValueError(f"solver='lbfgs' needs a smooth penalty (none, mean, graph); got penalty={self.penalty!r}.")
+            raise ValueError(
+                f"solver='lbfgs' needs a smooth penalty (none, mean, graph); got penalty={self.penalty!r}."
+            )
 
     def columns(self, y, tasks):
         """One column per binary task and per class of a multi-class task: (task index, positive class)."""
@@ -229,11 +234,17 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         edges = self.task_graph_edges() if self.penalty == "graph" else None
         self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)  # Omega of coef_
         on_support = (  # what is solved
-            self.penalty_ if data.support is None else make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)
+            self.penalty_
+            if data.support is None
+            else make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)
         )
         self.loss_ = LOSSES[self.loss]
         x0 = np.zeros(data.n_params)
-        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (n_columns, data.n_features):
+        if (
+            self.warm_start
+            and getattr(self, "coef_", None) is not None
+            and self.coef_.shape == (n_columns, data.n_features)
+        ):
             x0 = data.join(self.coef_, self.intercept_)
         result = self.solve(data, on_support, x0)
         if not np.all(np.isfinite(result.x)):

@@ -146,7 +146,8 @@ class MeanOnSupport(Quadratic):
         return self.a * W - (self.c * self.sums(W))[self.features]
 
     def prox(self, V, step):
-        """(I + step M_j)^{-1} v = (v + e_j S_j(v) 1) / (1 + step a), e_j = step c_j / (1 + step (a - c_j m_j)) (Sherman-Morrison)."""
+        """(I + step M_j)^{-1} v = (v + e_j S_j(v) 1) / (1 + step a), with
+        e_j = step c_j / (1 + step (a - c_j m_j)) (Sherman-Morrison)."""
         e = step * self.c / (1.0 + step * (self.a - self.c * self.m))
         return (V + (e * self.sums(V))[self.features]) / (1.0 + step * self.a)
 
