@@ -116,10 +116,12 @@ class Experiment:
 
         Episodic splits featurize their parts once per seed, whatever the shot.
         """
+        return {**self.logical_spec(seed, size), "data_fingerprint": self.data_fingerprint, "mtl_version": __version__}
+
+    def logical_spec(self, seed: int, size) -> dict:
+        """What the config says about one grid point's data (no data fingerprint, no version)."""
         spec = {
             "dataset": self.dataset.as_dict(),
-            "data_fingerprint": self.data_fingerprint,
-            "mtl_version": __version__,
             "split": self.split.as_dict(),
             "featurizer": self.featurizer.as_dict(),
             "seed": seed,
@@ -130,7 +132,11 @@ class Experiment:
         """The grid, in a stable order: learner, parameter setting, training size, seed.
 
         A cell's id hashes everything its result depends on, the data's
-        content included; ``with_ids=False`` skips reading the data (ids empty).
+        content and the mtl version included, so edited data or changed code
+        never reuses a stored result. Its learner's ``random_state`` hashes the
+        same spec without those two: the same config and seeds draw the same
+        random numbers in every version and on every copy of the data.
+        ``with_ids=False`` skips reading the data (ids empty).
         """
         cells = []
         for learner in self.learners:
@@ -138,11 +144,13 @@ class Experiment:
                 for size in self.sizes:
                     for seed in self.seeds:
                         cell_id = ""
+                        logical = {**self.logical_spec(seed, size), self.size_key: size, "learner": learner.name,
+                                   "params": params}
                         if with_ids:
-                            spec = {**self.feature_spec(seed, size), self.size_key: size, "learner": learner.name,
-                                    "params": params}
+                            spec = {**logical, "data_fingerprint": self.data_fingerprint, "mtl_version": __version__}
                             cell_id = spec_hash(spec)
-                        cells.append(Cell(learner.name, params, seed, size, cell_id))
+                        random_state = int(spec_hash(logical)[:8], 16) % (2**31)
+                        cells.append(Cell(learner.name, params, seed, size, cell_id, random_state))
         return cells
 
 

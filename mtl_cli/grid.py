@@ -25,7 +25,8 @@ class Cell:
     params: dict
     seed: int
     size: int | str  # training samples per task, or support samples per class (k_shot) for episodes
-    id: str
+    id: str  # hash of everything the result depends on: the key of its files
+    random_state: int = 0  # the learner's seed: a hash of the logical spec (not of the data's bytes or the version)
 
     @property
     def label(self) -> str:

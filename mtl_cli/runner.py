@@ -51,7 +51,7 @@ def make_learner(cell: Cell, task_names: list[str] | None = None):
         params["task_graph"] = task_ids(params["task_graph"], task_names)
     learner = LEARNERS.get(cell.learner)(**params)
     if "random_state" in learner.get_params():
-        learner.set_params(random_state=int(cell.id[:8], 16) % (2**31))
+        learner.set_params(random_state=cell.random_state)
     return learner
 
 
