@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
@@ -78,6 +80,21 @@ class BaseMultiTaskClassifier(MultiTaskClassifierMixin, BaseEstimator):
     """Base class for the (X, y, tasks) learners."""
 
     kind = "multitask"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # every learner takes sparse TF-IDF matrices
+        return tags
+
+
+def seed_of(random_state) -> int:
+    """An integer seed with scikit-learn's meaning of ``random_state``: an int is itself, None draws
+    from numpy's global generator (a different seed each call), a RandomState draws from itself."""
+    from sklearn.utils import check_random_state
+
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31))
 
 
 def learner_kind(learner) -> str:

@@ -18,6 +18,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from ..data.base import stable_hash
 from ..registry import LEARNERS
 from ..validation import check_choice, check_number, check_numbers
+from .base import seed_of
 
 PROJECTIONS = ("none", "lsa")
 
@@ -104,7 +105,8 @@ class MetaLearner(BaseEstimator):
                 check_numbers(owner, name, params[name], low=low, low_open=low_open, integer=integer)
 
     def seed(self) -> int:
-        return 0 if self.random_state is None else int(self.random_state)
+        """The integer seed of ``random_state``, with scikit-learn's meaning (None: a fresh one)."""
+        return seed_of(self.random_state)
 
     def fit_projection(self, X):
         self.projection_ = Projection(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data.base import stable_hash
 from ..registry import LEARNERS
 from ..validation import check_choice, check_number, check_numbers
-from .base import BaseMultiTaskClassifier, as_tasks, per_task_accuracy
+from .base import BaseMultiTaskClassifier, as_tasks, per_task_accuracy, seed_of
 from .shared_w import MultiTaskLinearClassifier
 
 
@@ -119,10 +120,27 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
             check_numbers(owner, "alphas", self.alphas, low=0)
 
     def fit(self, X, y, tasks=None):
+        """Choose (alpha, l2) by cross-validation on the training data, then refit on all of it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None means one task.
+
+        Returns
+        -------
+        self : object
+        """
         self.check()
-        y = np.asarray(y)
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        check_classification_targets(y)
         tasks = as_tasks(tasks, len(y))
-        seed = 0 if self.random_state is None else int(self.random_state)
+        if len(y) < self.cv:
+            n = len(y)
+            raise ValueError(f"cv={self.cv} folds need at least {self.cv} samples, got {n} sample{'s' * (n != 1)}")
+        seed = seed_of(self.random_state)
         folds = task_folds(y, tasks, self.cv, seed)
         l2s = sorted(self.l2s, reverse=True)
         alpha_max = self.alpha_max(X, y, tasks) if self.alphas is None and self.penalty in ("l21", "trace") else None
@@ -151,8 +169,9 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         ]
         self.selected_params_ = {"alpha": self.alpha_, "l2": self.l2_}
         self.best_estimator_ = self.base(alpha=self.alpha_, l2=self.l2_).fit(X, y, tasks)
-        self.tasks_ = self.best_estimator_.tasks_
+        self.tasks_, self.classes_ = self.best_estimator_.tasks_, self.best_estimator_.classes_
         self.coef_, self.intercept_ = self.best_estimator_.coef_, self.best_estimator_.intercept_
+        self.n_iter_ = self.best_estimator_.n_iter_
         return self
 
     def alpha_max(self, X, y, tasks) -> float:
@@ -168,7 +187,9 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         return float(np.mean(list(per_task_accuracy(y, model.predict(X, tasks), tasks).values())))
 
     def decision_function(self, X, tasks=None):
+        """The chosen model's ``decision_function``."""
         check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
         return self.best_estimator_.decision_function(X, tasks)
 
     @available_if(lambda self: self.loss == "logistic")
@@ -178,5 +199,7 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         return self.best_estimator_.predict_proba(X, tasks)
 
     def predict(self, X, tasks=None):
+        """The chosen model's ``predict``."""
         check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
         return self.best_estimator_.predict(X, tasks)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.dummy import DummyClassifier
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..registry import LEARNERS
 from .base import BaseMultiTaskClassifier, as_tasks
-from .estimators import check_estimator_spec, make_estimator
+from .estimators import check_estimator_spec, estimator_classes, make_estimator
 
 
 def fit_one(estimator, params, random_state, X, y):
@@ -25,6 +26,18 @@ class WrapsEstimator(BaseMultiTaskClassifier):
         self.estimator = estimator
         self.estimator_params = estimator_params
         self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        """The wrapped classifier's input and score tags (multinomial-nb: non-negative counts, a poor
+        score on the checks' blobs), with sparse input."""
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        if self.estimator in estimator_classes():
+            wrapped = get_tags(estimator_classes()[self.estimator]())
+            tags.input_tags.positive_only = wrapped.input_tags.positive_only
+            tags.classifier_tags.poor_score = wrapped.classifier_tags.poor_score
+        return tags
 
     def check(self) -> None:
         check_estimator_spec(self.estimator, self.estimator_params, probe=True)
@@ -45,8 +58,24 @@ class SingleTaskClassifier(WrapsEstimator):
     """
 
     def fit(self, X, y, tasks=None):
-        y, tasks = np.asarray(y), as_tasks(tasks, X.shape[0])
+        """Fit one classifier per task.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None means one task.
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr")
+        check_classification_targets(y)
+        tasks = as_tasks(tasks, X.shape[0])
         self.tasks_ = np.unique(tasks)
+        self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
         self.estimators_ = {
             t: fit_one(self.estimator, self.estimator_params, self.random_state, X[tasks == t], y[tasks == t])
             for t in self.tasks_
@@ -54,6 +83,20 @@ class SingleTaskClassifier(WrapsEstimator):
         return self
 
     def predict(self, X, tasks=None):
+        """The class of each sample, predicted by its task's classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
         tasks = self.check_tasks(tasks, X.shape[0])
         predictions = np.empty(X.shape[0], dtype=object)
         for t in np.unique(tasks):
@@ -71,11 +114,40 @@ class PooledClassifier(WrapsEstimator):
     """
 
     def fit(self, X, y, tasks=None):
+        """Fit one classifier on the samples of all tasks.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample (kept only to check predict-time ids).
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr")
+        check_classification_targets(y)
         self.tasks_ = np.unique(as_tasks(tasks, X.shape[0]))
-        self.estimator_ = fit_one(self.estimator, self.estimator_params, self.random_state, X, np.asarray(y))
+        self.classes_ = np.unique(y)
+        self.estimator_ = fit_one(self.estimator, self.estimator_params, self.random_state, X, y)
         return self
 
     def predict(self, X, tasks=None):
+        """The class of each sample, predicted by the one pooled classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
         self.check_tasks(tasks, X.shape[0])
-        check_is_fitted(self, "estimator_")
         return self.estimator_.predict(X)
