@@ -13,6 +13,16 @@ REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = REPO.parent / "shared" / "data" / "20news-bydate.tar.gz"
 
 
+DATA_FIXTURES = {"newsgroups_home", "newsgroups"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that read the 20 Newsgroups archive (``-m "not data"`` runs the rest)."""
+    for item in items:
+        if DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.data)
+
+
 @pytest.fixture(scope="session")
 def newsgroups_home() -> Path:
     """A scikit-learn data home holding 20 Newsgroups, set as $SCIKIT_LEARN_DATA."""

@@ -107,7 +107,15 @@ def test_entry_point_smoke():
     assert result.returncode == 2 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("name", ["quickstart", "newsgroups-20way", "newsgroups-20way-clean", "synthetic"])
-def test_shipped_configs_are_valid(name):
-    result = runner.invoke(app, ["check", str(REPO_CONFIGS / f"{name}.yaml")])
+SHIPPED = sorted(REPO_CONFIGS.glob("*.yaml"))
+
+
+def test_every_shipped_config_is_found():
+    assert len(SHIPPED) >= 8
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.stem)
+def test_shipped_configs_are_valid(path):
+    result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 0, result.output
+    assert "protocol" in result.stdout

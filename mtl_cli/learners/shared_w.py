@@ -158,9 +158,10 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         check_bool(name, "warm_start", self.warm_start)
         if self.task_graph is not None:
             check_task_graph(name, self.task_graph)
-        if self.penalty == "graph" and self.task_graph is None:
+        choice = PENALTIES[self.penalty]
+        if choice.needs_task_graph and self.task_graph is None:
             raise ValueError(f"The 'task_graph' parameter of {name} is required with penalty='graph'.")
-        if self.penalty in ("l21", "trace") and self.solver == "lbfgs":
+        if not choice.smooth and self.solver == "lbfgs":
             raise ValueError(
                 f"solver='lbfgs' needs a smooth penalty (none, mean, graph); got penalty={self.penalty!r}."
             )
@@ -229,9 +230,11 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         """Fit W and b on the stacked samples of all tasks; ``tasks`` holds each sample's task id."""
         # where feature j never occurs in task t, the loss does not depend on W[t, j]: none and l21
         # set it to 0, mean to a function of feature j's other weights; solve for the others only
-        data = self.stack(X, y, tasks, on_support=self.penalty in ("none", "l21", "mean"))
+        self.check()
+        choice = PENALTIES[self.penalty]
+        data = self.stack(X, y, tasks, on_support=choice.on_support)
         n_columns = data.n_columns
-        edges = self.task_graph_edges() if self.penalty == "graph" else None
+        edges = self.task_graph_edges() if choice.needs_task_graph else None
         self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)  # Omega of coef_
         on_support = (  # what is solved
             self.penalty_

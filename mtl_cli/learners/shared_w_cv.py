@@ -8,6 +8,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data.base import stable_hash
+from ..optim.penalties import PENALTIES
 from ..registry import LEARNERS
 from ..validation import check_choice, check_number, check_numbers
 from .base import BaseMultiTaskClassifier, as_tasks, per_task_accuracy, seed_of
@@ -28,20 +29,6 @@ def task_folds(y, tasks, n_folds: int, seed: int) -> np.ndarray:
             rng = np.random.default_rng([seed, stable_hash(f"{task}/{cls}")])
             folds[rng.permutation(members)] = np.arange(len(members)) % n_folds
     return folds
-
-
-def default_alphas(penalty: str, l2: float, alpha_max: float, n_alphas: int) -> np.ndarray:
-    """A decreasing geometric path of coupling strengths.
-
-    l21 and trace start at ``alpha_max``, where W = 0 is optimal, and go
-    down to alpha_max / 1000. mean and graph go from 10^4 l2 (close to one
-    pooled model) down to l2 / 100 (close to independent models).
-    """
-    if penalty in ("mean", "graph"):
-        return np.geomspace(1e4 * l2, 1e-2 * l2, n_alphas)
-    if penalty == "none":
-        return np.array([0.0])
-    return np.geomspace(alpha_max, alpha_max / 1e3, n_alphas)
 
 
 @LEARNERS.register("shared-w-cv")
@@ -143,10 +130,11 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         seed = seed_of(self.random_state)
         folds = task_folds(y, tasks, self.cv, seed)
         l2s = sorted(self.l2s, reverse=True)
-        alpha_max = self.alpha_max(X, y, tasks) if self.alphas is None and self.penalty in ("l21", "trace") else None
+        choice = PENALTIES[self.penalty]
+        alpha_max = self.alpha_max(X, y, tasks) if self.alphas is None and choice.alpha_max is not None else None
         paths = [
             np.sort(np.asarray(self.alphas, dtype=float))[::-1] if self.alphas is not None
-            else default_alphas(self.penalty, l2, alpha_max, self.n_alphas)
+            else choice.default_alphas(l2, alpha_max, self.n_alphas)
             for l2 in l2s
         ]
         scores = [np.zeros(len(path)) for path in paths]
@@ -175,10 +163,9 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         return self
 
     def alpha_max(self, X, y, tasks) -> float:
-        """The smallest alpha where W = 0 is optimal: the largest feature-row norm (l21) or the
-        spectral norm (trace) of the datafit's gradient at W = 0. It does not depend on l2."""
-        gradient = self.base().gradient_at_zero(X, y, tasks)
-        return float(np.linalg.norm(gradient, axis=0).max() if self.penalty == "l21" else np.linalg.norm(gradient, 2))
+        """The smallest alpha where W = 0 is optimal, from the datafit's gradient at W = 0 (the
+        largest feature-column norm for l21, the spectral norm for trace). It does not depend on l2."""
+        return PENALTIES[self.penalty].alpha_max(self.base().gradient_at_zero(X, y, tasks))
 
     def validation_score(self, model, X, y, tasks) -> float:
         """Higher is better: minus the mean task loss, or the mean task accuracy."""

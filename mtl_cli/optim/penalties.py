@@ -1,15 +1,39 @@
 """Coupling penalties Omega(W) on the (T, d) weight matrix, with closed-form proximal operators.
 
 The proximal operator with step s is prox(V) = argmin_W ||W - V||^2 / (2 s) + Omega(W).
+
+Each penalty class says what it is (``smooth``, ``coupled``, the curvature
+its coupling adds), and each penalty *name* a learner accepts is one
+``PenaltyChoice`` in ``PENALTIES`` at the end of this file: how to build it,
+whether it can be solved on the data's support, whether it needs a task
+graph, and the path of alphas its cross-validation tries. Adding a penalty
+is a class and a choice here, and its tests.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
 
 
-class Quadratic:
+class Penalty:
+    """What every penalty declares; solvers check these before they iterate."""
+
+    smooth = False  # has ``gradient`` and ``value_and_gradient``: L-BFGS can solve it
+    coupled = False  # a quadratic whose M is more than a multiple of I: L-BFGS preconditions with its prox
+    coupling_curvature = 0.0  # what L-BFGS adds to its first curvature estimate when it does not precondition
+
+    def value(self, W) -> float:
+        raise NotImplementedError
+
+    def prox(self, V, step):
+        raise NotImplementedError
+
+
+class Quadratic(Penalty):
     """Omega(W) = (1/2) <W, M W> for a PSD linear map M, given by ``apply(W)`` = M W.
 
     Omega's gradient is M W, and its value comes from the same product.
@@ -50,6 +74,11 @@ class QuadraticCoupling(Quadratic):
     def coupled(self) -> bool:
         """Whether M is more than a multiple of I (the tasks interact)."""
         return bool(np.ptp(self.eigenvalues) > 0)
+
+    @property
+    def coupling_curvature(self) -> float:
+        """The largest eigenvalue of M."""
+        return float(np.max(self.eigenvalues))
 
     def apply(self, W):
         """M W."""
@@ -156,20 +185,15 @@ class MeanOnSupport(Quadratic):
         return self.off_support_share * self.sums(W)
 
 
-def mean_regularized(n_tasks: int, alpha: float, l2: float) -> QuadraticCoupling:
-    """The mean-regularized penalty (MeanCoupling)."""
-    return MeanCoupling(n_tasks, alpha, l2)
-
-
 def graph_regularized(n_tasks: int, edges, alpha: float, l2: float) -> QuadraticCoupling:
     """Omega = (l2/2) ||W||_F^2 + (alpha/2) sum_{(s,t) in E} ||w_s - w_t||^2."""
     return QuadraticCoupling(l2 * np.eye(n_tasks) + alpha * laplacian(n_tasks, edges))
 
 
-class NormsPenalty:
+class NormsPenalty(Penalty):
     """Omega(W) = alpha sum_k s_k + (l2/2) sum_k s_k^2 over norms s_k of parts of W.
 
-    For l21 the s_k are the norms of the feature rows W[:, j], for trace the
+    For l21 the s_k are the norms of the feature columns W[:, j], for trace the
     singular values; both have sum_k s_k^2 = ||W||_F^2, and the prox
     shrinks each s_k to max(s_k - step alpha, 0) / (1 + step l2).
     """
@@ -249,22 +273,75 @@ class Trace(NormsPenalty):
         return self.remember((U[:, keep] * scale) @ (U[:, keep].T @ V), shrunk)
 
 
-PENALTIES = ("none", "mean", "l21", "trace", "graph")
+def on_support(data) -> bool:
+    """Whether ``data`` (a StackedTasks, or None) keeps only the weights of (task, feature) pairs with data."""
+    return data is not None and data.support is not None
+
+
+@dataclass(frozen=True)
+class PenaltyChoice:
+    """A penalty name as a learner knows it: how to build it, and what the learner must know about it.
+
+    ``build(n_tasks, alpha, l2, edges, data)`` returns the penalty, on the
+    support of ``data`` (a StackedTasks) when it has one. ``on_support``: the
+    problem may be solved for the weights of (task, feature) pairs with data
+    only (the others are then set where Omega is smallest, by the penalty's
+    ``off_support`` or at 0). ``alpha_max(G)``, G the datafit's gradient at
+    W = 0: the smallest alpha at which W = 0 is optimal, if there is one.
+    """
+
+    name: str
+    smooth: bool
+    on_support: bool
+    needs_task_graph: bool
+    build: Callable
+    alpha_max: Callable | None = None
+
+    def default_alphas(self, l2: float, alpha_max: float | None, n_alphas: int) -> np.ndarray:
+        """The decreasing coupling strengths cross-validation tries.
+
+        With an ``alpha_max`` (l21, trace): from it, where W = 0, down to
+        alpha_max / 1000. Quadratic couplings (mean, graph): from 10^4 l2
+        (close to one pooled model) down to l2 / 100 (close to independent
+        models). No coupling (none): alpha = 0 only.
+        """
+        if self.alpha_max is not None:
+            return np.geomspace(alpha_max, alpha_max / 1e3, n_alphas)
+        if self.name == "none":
+            return np.array([0.0])
+        return np.geomspace(1e4 * l2, 1e-2 * l2, n_alphas)
+
+
+PENALTIES = {
+    choice.name: choice
+    for choice in (
+        PenaltyChoice("none", smooth=True, on_support=True, needs_task_graph=False,
+                      build=lambda n_tasks, alpha, l2, edges, data: Ridge(l2)),
+        PenaltyChoice(
+            "mean", smooth=True, on_support=True, needs_task_graph=False,
+            build=lambda n_tasks, alpha, l2, edges, data: (
+                MeanOnSupport(n_tasks, alpha, l2, data.feature_of_weight, data.n_features) if on_support(data)
+                else MeanCoupling(n_tasks, alpha, l2)
+            ),
+        ),
+        PenaltyChoice(
+            "l21", smooth=False, on_support=True, needs_task_graph=False,
+            build=lambda n_tasks, alpha, l2, edges, data: (
+                L21(alpha, l2, data.feature_of_weight, data.n_features) if on_support(data) else L21(alpha, l2)
+            ),
+            alpha_max=lambda gradient: float(np.linalg.norm(gradient, axis=0).max()),  # largest feature column
+        ),
+        PenaltyChoice("trace", smooth=False, on_support=False, needs_task_graph=False,
+                      build=lambda n_tasks, alpha, l2, edges, data: Trace(alpha, l2),
+                      alpha_max=lambda gradient: float(np.linalg.norm(gradient, 2))),  # spectral norm
+        PenaltyChoice("graph", smooth=True, on_support=False, needs_task_graph=True,
+                      build=lambda n_tasks, alpha, l2, edges, data: graph_regularized(n_tasks, edges, alpha, l2)),
+    )
+}
 
 
 def make_penalty(name: str, n_tasks: int, alpha: float, l2: float, task_graph=None, data=None):
     """The penalty object for a penalty name; ``data`` (a StackedTasks) tells its support, if any."""
-    on_support = data is not None and data.support is not None
-    if name == "none":
-        return Ridge(l2)
-    if name == "mean":
-        if on_support:
-            return MeanOnSupport(n_tasks, alpha, l2, data.feature_of_weight, data.n_features)
-        return mean_regularized(n_tasks, alpha, l2)
-    if name == "graph":
-        return graph_regularized(n_tasks, task_graph, alpha, l2)
-    if name == "l21":
-        return L21(alpha, l2, data.feature_of_weight, data.n_features) if on_support else L21(alpha, l2)
-    if name == "trace":
-        return Trace(alpha, l2)
-    raise ValueError(f"unknown penalty {name!r}, expected one of {PENALTIES}")
+    if name not in PENALTIES:
+        raise ValueError(f"unknown penalty {name!r}, expected one of {sorted(PENALTIES)}")
+    return PENALTIES[name].build(n_tasks, alpha, l2, task_graph, data)

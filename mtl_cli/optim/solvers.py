@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg.blas import saxpy
 
+from .penalties import Penalty
+
 
 @dataclass
 class SolverResult:
@@ -26,13 +28,20 @@ class SolverResult:
     history: list = field(default_factory=list)
 
 
+def require(penalty, solver: str, *methods: str) -> None:
+    """Check up front that ``penalty`` implements what ``solver`` calls (not deep inside a loop)."""
+    for method in methods:
+        implemented = getattr(type(penalty), method, None)
+        base = getattr(Penalty, method, None)
+        if implemented is None or (base is not None and implemented is base):
+            raise TypeError(f"{type(penalty).__name__} is not compatible with {solver}: it must implement `{method}`")
+
+
 def proximal_step(data, penalty):
     """prox(v, step): Omega's prox applied in place to the W part of a flat vector v; b is left as is.
 
     Returns (v, W), W the W part as ``StackedTasks.split`` gives it.
     """
-    if not hasattr(penalty, "prox"):
-        raise TypeError(f"{type(penalty).__name__} is not compatible with this solver: it must implement `prox`")
     cut = data.n_weights
 
     def prox(v, step):
@@ -66,6 +75,7 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
     taken, it does not shrink when the step is long; for a smooth Omega it
     tends to the gradient of F as L grows.
     """
+    require(penalty, "proximal gradient", "prox", "value")
     prox = proximal_step(data, penalty)
     cut = data.n_weights
     blocks = (slice(None, cut), slice(cut, None))  # W, b
@@ -113,6 +123,7 @@ def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, rest
     Z^T (plus one more per backtracking step). The stopping criterion is the
     max-abs of the gradient mapping L (y - x_new).
     """
+    require(penalty, "proximal gradient", "prox", "value")
     prox = proximal_step(data, penalty)
     L = data.lipschitz_bound(loss)
     m_x = data.margins(x)
@@ -166,10 +177,11 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
     datafit's curvature along the last step s, u = y - M s its change of
     gradient: a strong coupling then costs no more iterations than a weak one.
     """
-    if not getattr(penalty, "smooth", False):
+    if not penalty.smooth:
         raise TypeError(f"{type(penalty).__name__} is not compatible with lbfgs: it must be smooth (`gradient`)")
+    require(penalty, "lbfgs", "value_and_gradient", *(("prox",) if penalty.coupled else ()))
     cut = data.n_weights
-    preconditioned = getattr(penalty, "coupled", False)
+    preconditioned = penalty.coupled
 
     def value(x, margins):
         """F(x), and Omega's gradient at x (it costs the same product as Omega's value)."""
@@ -194,7 +206,7 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
     history, pairs, stalled = [f], [], 0
     curvature = data.lipschitz_bound(loss)
     if not preconditioned:
-        curvature += float(np.max(getattr(penalty, "eigenvalues", [0.0])))
+        curvature += penalty.coupling_curvature
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         if max_abs(g) < tol:
@@ -206,33 +218,49 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
             pairs.clear()
             direction = -initial_inverse(g.copy(), curvature)
             slope = np.vdot(g, direction)
-        direction_margins = data.margins(direction)
-        step = 1.0
-        while True:
-            s = direction if step == 1.0 else step * direction
-            x_new, margins_new = x + s, margins + step * direction_margins
-            f_new, penalty_gradient = value(x_new, margins_new)
-            if f_new <= f + 1e-4 * step * slope or step < 1e-10:
-                break
-            step *= 0.5
+        step, s, x_new, margins_new, (f_new, penalty_gradient) = backtrack(
+            value, x, margins, f, direction, data.margins(direction), slope
+        )
         stalled = stalled + 1 if f_new >= f else 0
         if f_new > f + 1e-4 * step * slope or stalled == 3:
             break  # no decrease within rounding: the objective cannot resolve this tolerance (the caller may polish)
         g_new = gradient(margins_new, penalty_gradient)
-        y = g_new - g
-        sy, ss, yy = np.vdot(s, y), np.vdot(s, s), np.vdot(y, y)
-        if sy > 1e-12 * np.sqrt(ss * yy):
-            pairs.append((s.astype(np.float32), y.astype(np.float32), 1.0 / sy))
-            if len(pairs) > memory:
-                pairs.pop(0)
-            if preconditioned:  # y - M s is the datafit's change of gradient; M s = M W_new - M W
-                y[:cut] -= (penalty_gradient - previous_penalty_gradient).ravel()
-                sy, yy = np.vdot(s, y), np.vdot(y, y)
-            if sy > 0:
-                curvature = yy / sy
+        coupling_change = (penalty_gradient - previous_penalty_gradient).ravel() if preconditioned else None
+        curvature = remember_pair(pairs, memory, s, g_new - g, cut, coupling_change, curvature)
         x, margins, f, g, previous_penalty_gradient = x_new, margins_new, f_new, g_new, penalty_gradient
         history.append(f)
     return SolverResult(x, f, n_iter, max_abs(g), history)
+
+
+def backtrack(value, x, margins, f, direction, direction_margins, slope):
+    """Armijo backtracking from step 1, halving: the margins are linear in x, so trial points cost no
+    product with the data. Returns (step, s, x + s, their margins, value(x + s, margins))."""
+    step = 1.0
+    while True:
+        s = direction if step == 1.0 else step * direction
+        x_new, margins_new = x + s, margins + step * direction_margins
+        evaluated = value(x_new, margins_new)
+        if evaluated[0] <= f + 1e-4 * step * slope or step < 1e-10:
+            return step, s, x_new, margins_new, evaluated
+        step *= 0.5
+
+
+def remember_pair(pairs, memory, s, y, cut, coupling_change, curvature) -> float:
+    """Keep the curvature pair (s, y) of L-BFGS if s.y is safely positive (at most ``memory`` pairs,
+    in float32), and return the curvature scale c of the initial inverse Hessian: y.y / s.y, with y
+    the datafit's change of gradient alone when the coupling is preconditioned (``coupling_change``
+    = M s on the W part). Unchanged when the pair is dropped."""
+    sy, ss, yy = np.vdot(s, y), np.vdot(s, s), np.vdot(y, y)
+    if sy > 1e-12 * np.sqrt(ss * yy):
+        pairs.append((s.astype(np.float32), y.astype(np.float32), 1.0 / sy))
+        if len(pairs) > memory:
+            pairs.pop(0)
+        if coupling_change is not None:  # y - M s is the datafit's change of gradient; M s = M W_new - M W
+            y[:cut] -= coupling_change
+            sy, yy = np.vdot(s, y), np.vdot(y, y)
+        if sy > 0:
+            curvature = yy / sy
+    return curvature
 
 
 def max_abs(v) -> float:
