@@ -27,7 +27,6 @@ class Registry:
             if name in self._classes:
                 raise ValueError(f"{self.kind} '{name}' is already registered")
             self._classes[name] = cls
-            cls.registry_name = name
             return cls
 
         return decorator

@@ -42,10 +42,6 @@ class Corpus:
     train: Part
     test: Part
 
-    @property
-    def is_text(self) -> bool:
-        return isinstance(self.train.data, list)
-
 
 @dataclass(frozen=True)
 class Task:

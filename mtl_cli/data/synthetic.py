@@ -71,28 +71,31 @@ class Synthetic:
             raise ValueError("n_tasks * (n_train + n_test) * n_features must be at most 1e8 (memory)")
 
     def weights(self, rng: np.random.Generator) -> np.ndarray:
-        """The (d, T) matrix of true task weight vectors."""
+        """The (T, d) matrix of true task weight vectors, one row per task (see ``mtl_cli.optim``).
+
+        Drawn feature by feature (a (d, T) draw, transposed), so a seed gives the same tasks as ever.
+        """
         d, T = self.n_features, self.n_tasks
         if self.structure == "mean":
             w0 = rng.standard_normal((d, 1))
-            return w0 + self.task_spread * rng.standard_normal((d, T))
+            return (w0 + self.task_spread * rng.standard_normal((d, T))).T
         if self.structure == "sparse":
             W = np.zeros((d, T))
             support = rng.choice(d, size=min(self.n_informative, d), replace=False)
             W[support] = rng.standard_normal((len(support), T))
-            return W
+            return W.T
         U = rng.standard_normal((d, self.rank))
-        return U @ rng.standard_normal((self.rank, T))
+        return (U @ rng.standard_normal((self.rank, T))).T
 
     def load(self) -> Corpus:
         rng = np.random.default_rng(self.seed)
         W = self.weights(rng)
-        W /= np.linalg.norm(W, axis=0, keepdims=True)
+        W /= np.linalg.norm(W, axis=1, keepdims=True)
         parts = []
         for n in (self.n_train, self.n_test):
             X = rng.standard_normal((self.n_tasks * n, self.n_features))
             task = np.repeat(np.arange(self.n_tasks), n)
-            margin = np.einsum("ij,ji->i", X, W[:, task])
+            margin = np.einsum("ij,ij->i", X, W[task])
             y = (margin + self.noise * rng.standard_normal(len(task)) > 0).astype(int)
             names = np.array([f"task-{t:02d}" for t in range(self.n_tasks)], dtype=object)
             parts.append(Part(X, y, names[task]))

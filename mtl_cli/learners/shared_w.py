@@ -75,7 +75,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         logistic: log(1 + exp(-z));  squared_hinge: max(0, 1 - z)^2;  squared: (1 - z)^2
         none:  Omega = (l2/2) sum_t ||w_t||^2                                   (independent ridge models)
         mean:  Omega = (l2/2) sum_t ||w_t||^2 + (alpha/2) sum_t ||w_t - w_bar||^2,  w_bar = mean_t w_t
-        l21:   Omega = alpha sum_j ||W_j||_2 + (l2/2) ||W||_F^2,  W_j the row of feature j across tasks
+        l21:   Omega = alpha sum_j ||W[:, j]||_2 + (l2/2) ||W||_F^2,  W[:, j] feature j across tasks
         trace: Omega = alpha ||W||_* + (l2/2) ||W||_F^2
         graph: Omega = (l2/2) ||W||_F^2 + (alpha/2) sum_{(s,t) in E} ||w_s - w_t||^2
 
@@ -275,7 +275,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         args = (data, self.loss_, penalty)
         if self.solver == "sparsa" or (self.solver == "auto" and not penalty.smooth):
             return sparsa(*args, x0, self.tol, self.max_iter)
-        if self.solver in ("fista", "pgd") or not penalty.smooth:
+        if self.solver in ("fista", "pgd"):
             return fista(*args, x0, self.tol, self.max_iter, accelerate=self.solver != "pgd")
         result = lbfgs(*args, x0, self.tol, self.max_iter)
         if self.solver == "auto" and result.stop_crit > self.tol:

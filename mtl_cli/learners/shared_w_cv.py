@@ -37,7 +37,7 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
 
     For each l2 in ``l2s`` the alphas are fitted from the strongest to the
     weakest coupling, each fit warm-started from the previous one, on every
-    fold; the (alpha, l2) with the best mean validation accuracy (mean over
+    fold; the (alpha, l2) with the best mean validation score (mean over
     tasks, then over folds; ties go to the stronger regularization) is then
     refitted on all the training data. Test data is never seen.
 
