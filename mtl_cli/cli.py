@@ -236,19 +236,24 @@ def compare(
 
 
 @app.command()
-def check(config: Path = typer.Argument(..., help="YAML experiment config.")):
+def check(
+    config: Path = typer.Argument(..., help="YAML experiment config."),
+    data: bool = typer.Option(False, "--data", help="Also read the data and run the checks that need it."),
+    runs: Path = RUNS_OPTION,
+):
     """Validate a config and print its grid without running it."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from . import config as config_module
-
-    from .runner import check_reachable
+    from .runner import check_reachable, preflight
 
     with user_errors():
         experiment = config_module.load(config)
         check_reachable(experiment.backend, experiment.source)
+        if data:
+            preflight(experiment, str(runs / ".cache"))
         cells = experiment.cells(with_ids=False)
     console = Console()
     console.print(

@@ -104,6 +104,39 @@ class MetaLearner(BaseEstimator):
             if name in params:
                 check_numbers(owner, name, params[name], low=low, low_open=low_open, integer=integer)
 
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        """Learn from the training tasks (or classes) how to learn a new one.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+            The training task of each sample; None: the samples are classes
+            to draw episodes from (the episodic protocol).
+        validation : object with ``score(adapt)``, ``n_way`` and ``k_shot``, default=None
+            Episodes or tasks on which meta-hyperparameters are chosen.
+
+        Returns
+        -------
+        self : object
+        """
+        raise NotImplementedError
+
+    def adapt(self, X_support, y_support):
+        """A classifier for a new task, fitted from its few labelled samples.
+
+        Parameters
+        ----------
+        X_support : {array-like, sparse matrix} of shape (n_support, n_features)
+        y_support : array-like of shape (n_support,)
+
+        Returns
+        -------
+        classifier : object with ``predict(X)``
+        """
+        raise NotImplementedError
+
     def seed(self) -> int:
         """The integer seed of ``random_state``, with scikit-learn's meaning (None: a fresh one)."""
         return seed_of(self.random_state)
@@ -160,6 +193,15 @@ class Prototypes(MetaLearner):
     Each support document is scaled to unit length, each class's centroid
     is their mean (then unit length), and a query goes to the class of the
     most similar centroid.
+
+    Parameters
+    ----------
+    projection : {"none", "lsa"}, default="none"
+        LSA (TruncatedSVD) fitted on the meta-training documents, or none.
+    n_components : int, default=200
+        Dimensions of the LSA projection.
+    random_state : int, RandomState instance or None, default=None
+        Seed of what is drawn at random (None: a fresh seed).
     """
 
     def __init__(self, projection="none", n_components=200, random_state=None):
@@ -186,6 +228,17 @@ class RidgeHead(MetaLearner):
     The regularization is meta-learned: the value of ``l2s`` with the best
     accuracy on meta-validation episodes. (Its scale only matters for a
     loss, not for the argmax, so it is not learned here.)
+
+    Parameters
+    ----------
+    l2s : list of float, default=(0.01, 0.1, 1.0, 10.0)
+        Candidate ridge strengths, chosen on meta-validation.
+    projection : {"none", "lsa"}, default="none"
+        LSA (TruncatedSVD) fitted on the meta-training documents, or none.
+    n_components : int, default=200
+        Dimensions of the LSA projection.
+    random_state : int, RandomState instance or None, default=None
+        Seed of what is drawn at random (None: a fresh seed).
     """
 
     def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), projection="none", n_components=200, random_state=None):
@@ -238,6 +291,19 @@ class MetaBias(MetaLearner):
     with new classes a shared h adds the same score to every class, so it
     cannot change the argmax; it matters for related tasks with consistent
     labels (held-out binary tasks).
+
+    Parameters
+    ----------
+    l2s : list of float, default=(0.01, 0.1, 1.0, 10.0)
+        Candidate ridge strengths toward h, chosen on meta-validation.
+    meta_l2 : float, default=1.0
+        Ridge strength of the training tasks' solutions that h averages.
+    projection : {"none", "lsa"}, default="none"
+        LSA (TruncatedSVD) fitted on the meta-training documents, or none.
+    n_components : int, default=200
+        Dimensions of the LSA projection.
+    random_state : int, RandomState instance or None, default=None
+        Seed of what is drawn at random (None: a fresh seed).
     """
 
     def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), meta_l2=1.0, projection="none", n_components=200, random_state=None):
@@ -278,6 +344,19 @@ class MetaSubspace(MetaLearner):
     fits a ridge head on the support documents projected on B (unit length).
     The rank (from ``ranks``, smallest preferred) and then l2 are chosen on
     meta-validation.
+
+    Parameters
+    ----------
+    ranks : list of int, default=(10, 25, 50)
+        Candidate ranks of B, chosen on meta-validation.
+    n_meta_tasks : int, default=100
+        Training tasks drawn from the meta-train classes (episodic protocol).
+    l2s : list of float, default=(0.01, 0.1, 1.0)
+        Candidate ridge strengths of the head, chosen on meta-validation.
+    meta_l2 : float, default=0.1
+        Ridge strength of the training tasks' solutions.
+    random_state : int, RandomState instance or None, default=None
+        Seed of what is drawn at random (None: a fresh seed).
     """
 
     def __init__(self, ranks=(10, 25, 50), n_meta_tasks=100, l2s=(0.01, 0.1, 1.0), meta_l2=0.1, random_state=None):
@@ -364,6 +443,23 @@ class Reptile(MetaLearner):
     initialization toward each adapted solution:
     W0 <- W0 + meta_lr (W_adapted - W0). The inner learning rate is chosen
     on meta-validation.
+
+    Parameters
+    ----------
+    inner_steps : int, default=10
+        Gradient steps on a support set.
+    inner_lrs : list of float, default=(1.0, 5.0, 20.0)
+        Candidate inner learning rates, chosen on meta-validation.
+    meta_lr : float, default=0.5
+        Step of the initialization toward each adapted solution.
+    n_meta_iterations : int, default=300
+        Meta-training episodes.
+    projection : {"none", "lsa"}, default="none"
+        LSA (TruncatedSVD) fitted on the meta-training documents, or none.
+    n_components : int, default=200
+        Dimensions of the LSA projection.
+    random_state : int, RandomState instance or None, default=None
+        Seed of what is drawn at random (None: a fresh seed).
     """
 
     def __init__(self, inner_steps=10, inner_lrs=(1.0, 5.0, 20.0), meta_lr=0.5, n_meta_iterations=300,

@@ -84,24 +84,24 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
 
     Parameters
     ----------
-    loss : {"logistic", "squared_hinge", "squared"}
-    penalty : {"none", "mean", "l21", "trace", "graph"}
-    alpha : float
+    loss : {"logistic", "squared_hinge", "squared"}, default="logistic"
+    penalty : {"none", "mean", "l21", "trace", "graph"}, default="mean"
+    alpha : float, default=1.0
         Coupling strength.
-    l2 : float
+    l2 : float, default=0.01
         Ridge strength.
-    task_graph : list of [s, t] or [s, t, weight], or "complete"
-        Edges between task ids, for ``penalty="graph"``.
-    solver : {"auto", "lbfgs", "sparsa", "fista", "pgd"}
+    task_graph : list of [s, t] or [s, t, weight], or "complete", default=None
+        Edges between task ids, for ``penalty="graph"``; weights are >= 0.
+    solver : {"auto", "lbfgs", "sparsa", "fista", "pgd"}, default="auto"
         "auto" is L-BFGS for the smooth penalties (none, mean, graph) and
         SpaRSA (proximal gradient with Barzilai-Borwein steps) for l21 and
         trace; "pgd" is proximal gradient without momentum.
-    tol : float
+    tol : float, default=1e-06
         Stop when the max-abs of the (proximal) gradient is below ``tol``.
-    max_iter : int
-    warm_start : bool
+    max_iter : int, default=2000
+    warm_start : bool, default=False
         Start from the previous ``coef_`` when the shapes match.
-    random_state : int or None
+    random_state : int, RandomState instance or None, default=None
         Unused (the solvers are deterministic); kept for the runner's seeding.
 
     Attributes
@@ -346,6 +346,19 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         return proba
 
     def predict(self, X, tasks=None):
+        """The class of each sample for its own task: the sign of its binary task's score, or the
+        argmax over its multi-class task's one-vs-rest scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
         scores = self.decision_function(X, tasks)  # validates X and the task ids
         tasks = self.check_tasks(tasks, len(scores))
         task_index = np.searchsorted(self.tasks_, tasks)

@@ -48,18 +48,23 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
 
     Parameters
     ----------
-    loss, penalty, task_graph, solver, tol, max_iter :
-        As in ``shared-w`` (MultiTaskLinearClassifier).
-    alphas : list of float or None
+    loss : {"logistic", "squared_hinge", "squared"}, default="logistic"
+    penalty : {"none", "mean", "l21", "trace", "graph"}, default="mean"
+    alphas : list of float, default=None
         Coupling strengths to try; None: ``n_alphas`` on a data-driven path.
-    n_alphas : int
-    l2s : list of float
+    n_alphas : int, default=6
+    l2s : list of float, default=(0.001, 0.01, 0.1)
         Ridge strengths to try.
-    cv : int
+    cv : int, default=3
         Folds, stratified within each task and class.
-    scoring : {"loss", "accuracy"}
-    random_state : int or None
-        Seed of the fold assignment.
+    scoring : {"loss", "accuracy"}, default="loss"
+    task_graph : list of [s, t] or [s, t, weight], or "complete", default=None
+        As in ``shared-w``.
+    solver : {"auto", "lbfgs", "sparsa", "fista", "pgd"}, default="auto"
+    tol : float, default=0.0001
+    max_iter : int, default=2000
+    random_state : int, RandomState instance or None, default=None
+        Seed of the fold assignment (None: a fresh one each fit).
     """
 
     def __init__(

@@ -49,11 +49,11 @@ class SingleTaskClassifier(WrapsEstimator):
 
     Parameters
     ----------
-    estimator : {"linear-svc", "logistic", "ridge", "multinomial-nb", "sgd"}
+    estimator : {"linear-svc", "logistic", "ridge", "multinomial-nb", "sgd"}, default="linear-svc"
         The classifier fitted to each task.
-    estimator_params : dict or None
+    estimator_params : dict, default=None
         Its parameters (e.g. ``{"C": 1.0}``).
-    random_state : int or None
+    random_state : int, RandomState instance or None, default=None
         Seed of the estimators that take one.
     """
 
@@ -109,8 +109,16 @@ class SingleTaskClassifier(WrapsEstimator):
 class PooledClassifier(WrapsEstimator):
     """Share everything: one scikit-learn classifier fitted on all tasks' samples together.
 
-    Parameters are those of ``single-task``; the task ids are ignored except
-    for checking them at predict time.
+    The task ids are ignored except for checking them at predict time.
+
+    Parameters
+    ----------
+    estimator : {"linear-svc", "logistic", "ridge", "multinomial-nb", "sgd"}, default="linear-svc"
+        The classifier fitted to all tasks' samples.
+    estimator_params : dict, default=None
+        Its parameters (e.g. ``{"C": 1.0}``).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the estimator, if it takes one.
     """
 
     def fit(self, X, y, tasks=None):
