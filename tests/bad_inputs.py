@@ -2,9 +2,9 @@
 one line on stderr naming the file and the key (or row), before any cell is fitted.
 
 Each case is ``(id, command, config, files, expected)``: ``command`` is ``check`` (the config alone
-decides) or ``train`` (the data decides); ``config`` is the YAML text (``{csv}`` and ``{jsonl}`` name
-the case's data files; ``check-data`` is ``check --data``); ``files`` maps file names to their content (str or bytes); ``expected`` is
-a piece of the message.
+decides), ``check-data`` (``check --data``) or ``train`` (the data decides); ``config`` is the YAML
+text (``{csv}`` and ``{jsonl}`` name the case's data files); ``files`` maps file names to their
+content (str or bytes); ``expected`` is a piece of the message.
 """
 
 from __future__ import annotations

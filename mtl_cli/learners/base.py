@@ -45,7 +45,19 @@ class MultiTaskClassifierMixin(ClassifierMixin):
     """
 
     def score(self, X, y, tasks=None):
-        """Mean over tasks of each task's accuracy (plain accuracy when ``tasks`` is None)."""
+        """Mean over tasks of each task's accuracy (plain accuracy for a model of one task).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        score : float
+        """
         y_pred = self.predict(X, tasks)
         tasks = self.check_tasks(tasks, len(y_pred))
         return float(np.mean(list(per_task_accuracy(np.asarray(y), y_pred, tasks).values())))

@@ -227,7 +227,19 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         return data.expand(data.split(data.gradient(LOSSES[self.loss], data.margins(x)))[0])
 
     def fit(self, X, y, tasks=None):
-        """Fit W and b on the stacked samples of all tasks; ``tasks`` holds each sample's task id."""
+        """Fit W and b on the stacked samples of all tasks.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None means one task.
+
+        Returns
+        -------
+        self : object
+        """
         # where feature j never occurs in task t, the loss does not depend on W[t, j]: none and l21
         # set it to 0, mean to a function of feature j's other weights; solve for the others only
         self.check()
@@ -290,6 +302,16 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
 
         Shape (n,) when every task is binary; else (n, max classes), padded
         with -inf for tasks with fewer classes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, max classes)
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
@@ -329,6 +351,16 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         binary task gives [1 - p, p], p = expit(w . x + b); a multi-class task
         its one-vs-rest expit(scores) normalized to sum 1, as scikit-learn's
         one-vs-rest logistic regression does.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, max classes)
         """
         scores = self.decision_function(X, tasks)  # validates X and the task ids
         task_index = np.searchsorted(self.tasks_, self.check_tasks(tasks, len(scores)))

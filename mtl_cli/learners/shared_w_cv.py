@@ -179,19 +179,52 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         return float(np.mean(list(per_task_accuracy(y, model.predict(X, tasks), tasks).values())))
 
     def decision_function(self, X, tasks=None):
-        """The chosen model's ``decision_function``."""
+        """The chosen model's ``decision_function``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, max classes)
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
         return self.best_estimator_.decision_function(X, tasks)
 
     @available_if(lambda self: self.loss == "logistic")
     def predict_proba(self, X, tasks=None):
-        """The chosen model's ``predict_proba`` (logistic loss only)."""
+        """The chosen model's ``predict_proba`` (logistic loss only).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, max classes)
+        """
         check_is_fitted(self)
         return self.best_estimator_.predict_proba(X, tasks)
 
     def predict(self, X, tasks=None):
-        """The chosen model's ``predict``."""
+        """The chosen model's ``predict``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            The task id of each sample; None is allowed for a model of one task.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
         return self.best_estimator_.predict(X, tasks)

@@ -38,8 +38,17 @@ def test_every_parameter_is_documented_with_its_default(name, cls):
 
 
 @pytest.mark.parametrize("name, cls", LEARNERS.items(), ids=[name for name, _ in LEARNERS.items()])
-def test_public_methods_have_docstrings(name, cls):
+def test_public_methods_document_their_parameters(name, cls):
     for method in PUBLIC_METHODS:
         function = getattr(cls, method, None)
-        if function is not None and not isinstance(function, property):
-            assert inspect.getdoc(function), f"{cls.__name__}.{method} has no docstring"
+        if function is None or isinstance(function, property):
+            continue
+        doc = inspect.getdoc(function)
+        assert doc, f"{cls.__name__}.{method} has no docstring"
+        params = documented(doc)
+        for param, spec in inspect.signature(function).parameters.items():
+            if param == "self":
+                continue
+            assert param in params, f"{cls.__name__}.{method}: parameter {param!r} is not documented"
+            if spec.default is not inspect.Parameter.empty:
+                assert f"default={numpydoc_default(spec.default)}" in params[param], (cls.__name__, method, param)
