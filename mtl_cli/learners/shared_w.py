@@ -12,7 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..optim.datafits import LOSSES, StackedTasks
+from ..optim.datafits import LOSSES, MultiTaskDatafit, StackedTasks
 from ..optim.penalties import PENALTIES, make_penalty
 from ..optim.solvers import fista, lbfgs, sparsa
 from ..errors import NumericalError
@@ -224,7 +224,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         share = np.clip(positive_share, 1e-12, 1 - 1e-12)
         b = np.log(share / (1 - share)) if self.loss == "logistic" else 2 * share - 1
         x = data.join(np.zeros((data.n_columns, data.n_features)), b)
-        return data.expand(data.split(data.gradient(LOSSES[self.loss], data.margins(x)))[0])
+        return data.expand(data.split(MultiTaskDatafit(LOSSES[self.loss]).gradient(data, data.margins(x)))[0])
 
     def fit(self, X, y, tasks=None):
         """Fit W and b on the stacked samples of all tasks.
@@ -284,7 +284,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         """Run the chosen solver. "auto" runs SpaRSA on nonsmooth penalties, and L-BFGS on
         smooth ones; if a strong coupling leaves L-BFGS short of ``tol`` (ill-conditioning),
         it finishes with FISTA, whose exact prox handles any coupling strength."""
-        args = (data, self.loss_, penalty)
+        args = (data, MultiTaskDatafit(self.loss_), penalty)
         if self.solver == "sparsa" or (self.solver == "auto" and not penalty.smooth):
             return sparsa(*args, x0, self.tol, self.max_iter)
         if self.solver in ("fista", "pgd"):

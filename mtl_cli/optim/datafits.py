@@ -69,7 +69,7 @@ LOSSES = {"logistic": Logistic, "squared_hinge": SquaredHinge, "squared": Square
 
 @dataclass
 class StackedTasks:
-    """The lifted design of a multitask problem.
+    """The lifted design of a multitask problem and its parameter layout (no loss: see MultiTaskDatafit).
 
     Z : (n, n_weights) CSR matrix, row i holding x_i in block ``column[i]``.
     y : (n,) labels in {-1, +1}.
@@ -153,17 +153,29 @@ class StackedTasks:
         """x_i . w_{t_i} + b_{t_i} for every row, x the flat (W, b)."""
         return self.Z @ x[: self.n_weights] + x[self.n_weights :][self.column]
 
-    def value(self, loss, margins):
-        return float(self.weight @ loss.value(self.y * margins))
 
-    def gradient(self, loss, margins):
+class MultiTaskDatafit:
+    """f(W, b) = sum_t (1/n_t) sum_{i in t} loss(y_i m_i) on a StackedTasks, m the margins.
+
+    What the solvers need from a datafit: its ``value`` and ``gradient`` at
+    given margins, and a ``lipschitz`` bound of the gradient.
+    """
+
+    def __init__(self, loss):
+        self.loss = loss
+
+    def value(self, data: StackedTasks, margins) -> float:
+        return float(data.weight @ self.loss.value(data.y * margins))
+
+    def gradient(self, data: StackedTasks, margins):
         """The flat gradient (dW, db) at the given margins: one pass over Z^T."""
-        r = self.weight * self.y * loss.derivative(self.y * margins)
-        return np.concatenate([self.Z.T @ r, np.bincount(self.column, weights=r, minlength=self.n_columns)])
+        r = data.weight * data.y * self.loss.derivative(data.y * margins)
+        return np.concatenate([data.Z.T @ r, np.bincount(data.column, weights=r, minlength=data.n_columns)])
 
-    def lipschitz_bound(self, loss) -> float:
+    def lipschitz(self, data: StackedTasks) -> float:
         """An upper bound of the gradient's Lipschitz constant: L_loss * max_t mean_i (||x_i||^2 + 1)."""
-        squares = sp.csr_matrix((self.Z.data**2, self.Z.indices, self.Z.indptr), shape=self.Z.shape)
+        Z = data.Z
+        squares = sp.csr_matrix((Z.data**2, Z.indices, Z.indptr), shape=Z.shape)
         sq_norms = squares @ np.ones(squares.shape[1]) + 1.0
-        per_column = np.bincount(self.column, weights=self.weight * sq_norms, minlength=self.n_columns)
-        return loss.lipschitz * float(per_column.max())
+        per_column = np.bincount(data.column, weights=data.weight * sq_norms, minlength=data.n_columns)
+        return self.loss.lipschitz * float(per_column.max())

@@ -1,5 +1,8 @@
-"""Solvers for min_{W, b} F(W, b) = f(W, b) + Omega(W), f a StackedTasks datafit.
+"""Solvers for min_{W, b} F(W, b) = f(W, b) + Omega(W), f a MultiTaskDatafit on a StackedTasks.
 
+Every solver is ``solver(data, datafit, penalty, x0, ...)``: the lifted data
+and its layout, the datafit (``value``, ``gradient``, ``lipschitz``), the
+penalty; each checks what it needs from the last two before iterating.
 Parameters are one flat vector x = (vec(W), b) (``StackedTasks.split``).
 ``sparsa`` is proximal gradient with Barzilai-Borwein steps and a
 nonmonotone line search; ``fista`` is accelerated proximal gradient with
@@ -37,6 +40,12 @@ def require(penalty, solver: str, *methods: str) -> None:
             raise TypeError(f"{type(penalty).__name__} is not compatible with {solver}: it must implement `{method}`")
 
 
+def require_datafit(datafit, solver: str) -> None:
+    for method in ("value", "gradient", "lipschitz"):
+        if not callable(getattr(datafit, method, None)):
+            raise TypeError(f"{type(datafit).__name__} is not compatible with {solver}: it must implement `{method}`")
+
+
 def proximal_step(data, penalty):
     """prox(v, step): Omega's prox applied in place to the W part of a flat vector v; b is left as is.
 
@@ -52,7 +61,7 @@ def proximal_step(data, penalty):
     return prox
 
 
-def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4) -> SolverResult:
+def sparsa(data, datafit, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4) -> SolverResult:
     """Spectral proximal gradient with a nonmonotone line search (SpaRSA; Wright, Nowak & Figueiredo, 2009).
 
     Each step minimizes the datafit's linearization at x plus a separable
@@ -76,13 +85,14 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
     tends to the gradient of F as L grows.
     """
     require(penalty, "proximal gradient", "prox", "value")
+    require_datafit(datafit, "proximal gradient")
     prox = proximal_step(data, penalty)
     cut = data.n_weights
     blocks = (slice(None, cut), slice(cut, None))  # W, b
-    lipschitz = data.lipschitz_bound(loss)
+    lipschitz = datafit.lipschitz(data)
     margins = data.margins(x)
-    objective = data.value(loss, margins) + penalty.value(data.split(x)[0])
-    g = data.gradient(loss, margins)
+    objective = datafit.value(data, margins) + penalty.value(data.split(x)[0])
+    g = datafit.gradient(data, margins)
     history, curvature, stop_crit, n_iter = [objective], np.array([lipschitz, lipschitz]), np.inf, 0
     for n_iter in range(1, max_iter + 1):
         reference = max(history[-memory:])
@@ -91,13 +101,13 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
             v[cut:] = x[cut:] - g[cut:] / curvature[1]
             x_new, W_new = prox(v, 1.0 / curvature[0])
             margins_new = data.margins(x_new)
-            objective_new = data.value(loss, margins_new) + penalty.value(W_new)
+            objective_new = datafit.value(data, margins_new) + penalty.value(W_new)
             s = x_new - x
             decrease = sum(c * np.vdot(s[block], s[block]) for c, block in zip(curvature, blocks))
             if objective_new <= reference - 0.5 * sigma * decrease or curvature.min() > 1e10 * lipschitz:
                 break
             curvature *= 2.0
-        g_new = data.gradient(loss, margins_new)
+        g_new = datafit.gradient(data, margins_new)
         y = g_new - g
         x, margins, g, objective = x_new, margins_new, g_new, objective_new
         history.append(objective)
@@ -113,7 +123,7 @@ def sparsa(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=5, sigma=1e-4
     return SolverResult(x, objective, n_iter, float(stop_crit), history)
 
 
-def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, restart=True) -> SolverResult:
+def fista(data, datafit, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, restart=True) -> SolverResult:
     """Accelerated proximal gradient (Beck & Teboulle, 2009) on x = (W, b); b is not penalized.
 
     Backtracking finds the step 1/L; L may shrink by 10% each iteration so
@@ -124,21 +134,22 @@ def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, rest
     max-abs of the gradient mapping L (y - x_new).
     """
     require(penalty, "proximal gradient", "prox", "value")
+    require_datafit(datafit, "proximal gradient")
     prox = proximal_step(data, penalty)
-    L = data.lipschitz_bound(loss)
+    L = datafit.lipschitz(data)
     m_x = data.margins(x)
     y, m_y = x, m_x
     t = 1.0
     history, stop_crit, n_iter = [], np.inf, 0
     for n_iter in range(1, max_iter + 1):
-        f_y = data.value(loss, m_y)
-        g = data.gradient(loss, m_y)
+        f_y = datafit.value(data, m_y)
+        g = datafit.gradient(data, m_y)
         L *= 0.9
         while True:
             step = 1.0 / L
             x_new, W_new = prox(y - step * g, step)
             m_new = data.margins(x_new)
-            f_new = data.value(loss, m_new)
+            f_new = datafit.value(data, m_new)
             d = x_new - y
             if f_new <= f_y + np.vdot(g, d) + 0.5 * L * np.vdot(d, d) + 1e-12 * max(1.0, abs(f_y)):
                 break
@@ -161,7 +172,7 @@ def fista(data, loss, penalty, x, tol=1e-6, max_iter=1000, accelerate=True, rest
     return SolverResult(x, history[-1], n_iter, float(stop_crit), history)
 
 
-def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverResult:
+def lbfgs(data, datafit, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverResult:
     """Limited-memory BFGS (two-loop recursion, Armijo backtracking) on the smooth objective.
 
     Needs ``penalty.gradient``. The margins are linear in x = (W, b), so each
@@ -180,16 +191,17 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
     if not penalty.smooth:
         raise TypeError(f"{type(penalty).__name__} is not compatible with lbfgs: it must be smooth (`gradient`)")
     require(penalty, "lbfgs", "value_and_gradient", *(("prox",) if penalty.coupled else ()))
+    require_datafit(datafit, "lbfgs")
     cut = data.n_weights
     preconditioned = penalty.coupled
 
     def value(x, margins):
         """F(x), and Omega's gradient at x (it costs the same product as Omega's value)."""
         penalty_value, penalty_gradient = penalty.value_and_gradient(data.split(x)[0])
-        return data.value(loss, margins) + penalty_value, penalty_gradient
+        return datafit.value(data, margins) + penalty_value, penalty_gradient
 
     def gradient(margins, penalty_gradient):
-        g = data.gradient(loss, margins)
+        g = datafit.gradient(data, margins)
         g[:cut] += penalty_gradient.ravel()
         return g
 
@@ -204,7 +216,7 @@ def lbfgs(data, loss, penalty, x, tol=1e-6, max_iter=1000, memory=10) -> SolverR
     f, previous_penalty_gradient = value(x, margins)
     g = gradient(margins, previous_penalty_gradient)
     history, pairs, stalled = [f], [], 0
-    curvature = data.lipschitz_bound(loss)
+    curvature = datafit.lipschitz(data)
     if not preconditioned:
         curvature += penalty.coupling_curvature
     n_iter = 0

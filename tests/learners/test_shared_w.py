@@ -236,7 +236,7 @@ def test_solving_on_the_support_gives_the_full_problem_s_solution(penalty, solve
     problem (solved here through the solver functions) has the same optimum: zeros elsewhere for
     none and l21, for mean the values that minimize the penalty given the fitted weights."""
     from mtl_cli.optim import solvers
-    from mtl_cli.optim.datafits import LOSSES, StackedTasks
+    from mtl_cli.optim.datafits import LOSSES, MultiTaskDatafit, StackedTasks
     from mtl_cli.optim.penalties import make_penalty
 
     rng = np.random.default_rng(4)
@@ -250,7 +250,8 @@ def test_solving_on_the_support_gives_the_full_problem_s_solution(penalty, solve
     assert on_support.n_weights < 0.6 * full.n_weights  # many pairs without data
     solve = {"sparsa": solvers.sparsa, "fista": solvers.fista, "lbfgs": solvers.lbfgs}[solver]
     reference = solve(
-        full, LOSSES["logistic"], make_penalty(penalty, 4, 0.02, 0.01), np.zeros(full.n_params), 1e-10, 50000
+        full, MultiTaskDatafit(LOSSES["logistic"]), make_penalty(penalty, 4, 0.02, 0.01), np.zeros(full.n_params),
+        1e-10, 50000
     )
     W, b = full.split(reference.x)
     assert model.objective_ == pytest.approx(reference.objective, rel=1e-8)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mtl_cli.learners import MultiTaskLinearClassifier
-from mtl_cli.optim.datafits import LOSSES, StackedTasks
+from mtl_cli.optim.datafits import LOSSES, MultiTaskDatafit, StackedTasks
 from mtl_cli.optim.penalties import PENALTIES, Penalty, make_penalty
 from mtl_cli.optim.solvers import fista, lbfgs, sparsa
 
@@ -35,7 +35,7 @@ def test_each_choice_builds_what_it_declares(name):
 def test_lbfgs_refuses_a_nonsmooth_penalty_before_iterating():
     data = problem()
     with pytest.raises(TypeError, match="L21 is not compatible with lbfgs: it must be smooth"):
-        lbfgs(data, LOSSES["logistic"], make_penalty("l21", 2, 0.1, 0.1), np.zeros(data.n_params))
+        lbfgs(data, MultiTaskDatafit(LOSSES["logistic"]), make_penalty("l21", 2, 0.1, 0.1), np.zeros(data.n_params))
 
 
 class NoProx(Penalty):
@@ -47,7 +47,7 @@ class NoProx(Penalty):
 def test_proximal_solvers_need_a_prox(solver):
     data = problem()
     with pytest.raises(TypeError, match="NoProx is not compatible with proximal gradient: it must implement `prox`"):
-        solver(data, LOSSES["logistic"], NoProx(), np.zeros(data.n_params))
+        solver(data, MultiTaskDatafit(LOSSES["logistic"]), NoProx(), np.zeros(data.n_params))
 
 
 def test_learner_reads_penalty_facts_from_the_choice():
@@ -56,3 +56,15 @@ def test_learner_reads_penalty_facts_from_the_choice():
     with pytest.raises(ValueError, match="task_graph"):
         MultiTaskLinearClassifier(penalty="graph").check()
     assert [name for name, c in sorted(PENALTIES.items()) if c.on_support] == ["l21", "mean", "none"]
+
+
+class ValueOnly:
+    def value(self, data, margins):
+        return 0.0
+
+
+def test_solvers_check_the_datafit_too():
+    data = problem()
+    for solver in (sparsa, fista, lbfgs):
+        with pytest.raises(TypeError, match="ValueOnly is not compatible with .*: it must implement `gradient`"):
+            solver(data, ValueOnly(), make_penalty("mean", 2, 0.1, 0.1), np.zeros(data.n_params))
