@@ -46,6 +46,50 @@ def newsgroups(newsgroups_home):
     return Newsgroups(download=False).load()
 
 
+def make_spy_meta():
+    import json
+
+    from mtl_cli.learners.meta import MetaLearner, Prototypes
+
+    class Spy(MetaLearner):
+        """Logs its meta-fit and adapt calls; behaves like prototypes."""
+
+        def __init__(self, log=None, random_state=None):
+            self.log, self.random_state = log, random_state
+
+        def write(self, record):
+            with open(self.log, "a") as f:
+                f.write(json.dumps(record) + "\n")
+
+        def meta_fit(self, X, y, tasks=None, validation=None):
+            self.write({
+                "meta_fit": sorted(set(y.tolist())),
+                "tasks": None if tasks is None else sorted(set(tasks.tolist())),
+                "n": int(X.shape[0]),
+                # episodic validation has its classes' labels; held-out validation its task splits
+                "validation": (sorted(set(validation.labels)) if hasattr(validation, "labels")
+                               else len(validation.splits)),
+            })
+            self.inner_ = Prototypes().meta_fit(X, y)
+            return self
+
+        def adapt(self, X_support, y_support):
+            self.write({"adapt": len(y_support)})
+            return self.inner_.adapt(X_support, y_support)
+
+    return Spy
+
+
+@pytest.fixture
+def spy_meta():
+    """Registers the spy meta-learner as ``spy-meta`` for one test."""
+    from mtl_cli.registry import LEARNERS
+
+    LEARNERS.register("spy-meta")(make_spy_meta())
+    yield
+    LEARNERS.unregister("spy-meta")
+
+
 def write_config(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
