@@ -30,6 +30,22 @@ MODEL_SUFFIX = ".skops"
 TRUSTED_PREFIX = "mtl_cli."
 
 
+def is_our_class(name: str) -> bool:
+    """Whether ``name`` is a class defined in mtl_cli (functions and other objects are never trusted:
+    a model could otherwise hold one where a learner calls an attribute)."""
+    import importlib
+    import inspect
+
+    if not name.startswith(TRUSTED_PREFIX):
+        return False
+    module_name, _, attribute = name.rpartition(".")
+    try:
+        value = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return inspect.isclass(value) and value.__module__ == module_name
+
+
 class RunWarning(UserWarning):
     """Something in a run directory was not as written (an empty cell file, other versions)."""
 
@@ -164,7 +180,7 @@ class RunDirectory:
             untrusted = skops.io.get_untrusted_types(data=data)
         except Exception as exc:  # skops raises several kinds on a malformed file
             raise UserError(f"{path}: not a model file written by mtl ({type(exc).__name__})") from None
-        foreign = [t for t in untrusted if not t.startswith(TRUSTED_PREFIX)]
+        foreign = [t for t in untrusted if not is_our_class(t)]
         if foreign:
             raise UserError(
                 f"{path}: refers to type {foreign[0]}, which mtl does not load; refit with 'mtl train --force'"

@@ -124,7 +124,7 @@ def spec_key(experiment: Experiment, cell: Cell) -> str:
 def parallel_backend(backend: dict, n_jobs: int):
     """joblib's backend for the grid: local processes (loky) or a dask.distributed cluster."""
     if backend["name"] == "loky":
-        yield n_jobs
+        yield min(n_jobs, joblib.cpu_count()) if n_jobs > 0 else n_jobs  # more processes than cores only cost memory
         return
     try:
         from dask.distributed import Client, LocalCluster

@@ -254,3 +254,24 @@ def test_manifest_records_provenance_and_eval_warns_on_other_versions(tmp_path, 
     result = runner.invoke(app, ["eval", str(runs / "syn"), "-q"])
     assert result.exit_code == 0
     assert "made with other versions (scikit-learn 0.24.2 ->" in result.stderr
+
+
+def test_a_model_may_name_our_classes_but_never_our_functions(tmp_path):
+    import skops.io
+
+    from mtl_cli.fileio import write_atomic
+    from mtl_cli.learners.meta import LinearScores
+    from mtl_cli.rundir import is_our_class
+
+    assert is_our_class("mtl_cli.learners.meta.LinearScores")
+    assert not is_our_class("mtl_cli.fileio.write_atomic") and not is_our_class("mtl_cli.nowhere.X")
+    assert not is_our_class("os.system")
+    run = RunDirectory(tmp_path / "run")
+    run.create()
+
+    class Cell:
+        id = "abc"
+
+    run.models.joinpath("abc.skops").write_bytes(skops.io.dumps(LinearScores(write_atomic, np.eye(2), 0.0, [0, 1])))
+    with pytest.raises(Exception, match="which mtl does not load"):
+        run.load_model(Cell())
