@@ -23,7 +23,7 @@ import joblib
 import yaml
 
 from .config import Cell, Experiment
-from .errors import ConfigError, UserError
+from .errors import ConfigError, DataError, UserError
 from .prepare import corpus_of, make_split, warn_about_tasks
 from .protocols import PROTOCOLS
 from .registry import LEARNERS
@@ -204,6 +204,11 @@ def preflight(experiment: Experiment, cache_dir: str | None, refresh: bool = Fal
         split.parts(corpus)
         return
     tasks = split.tasks(corpus)
+    for task in tasks:
+        for part, index in (("training", task.train_index), ("test", task.test_index)):
+            if len(index) == 0:
+                raise DataError(f"{experiment.source}: split {experiment.split.name}: task '{task.name}' has no "
+                                f"{part} samples in {corpus.name}")
     warn_about_tasks(tasks)
     names = [t.name for t in tasks]
     smallest = min(len(t.train_index) for t in tasks)

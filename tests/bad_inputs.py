@@ -516,6 +516,9 @@ CASES = {
         {"data.csv": "text,label,task\n" + "the and,pos,a\nof the,neg,a\n" * 4},
         "featurizer tfidf",
     ),
+    "data-class-without-test": csv_case("text,label,split\ngood,pos,train\nbad,neg,train\nok,odd,train\n"
+                                        "fine,pos,test\nawful,neg,test\n", "task 'odd' has no test samples",
+                                        files_config(split="one-vs-rest")),
     "data-pairs-on-files": csv_case(
         GOOD_CSV, "hierarchy-pairs needs the 20 Newsgroups labels", files_config(split="hierarchy-pairs")
     ),
