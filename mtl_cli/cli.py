@@ -238,7 +238,7 @@ def compare(
 @app.command()
 def check(
     config: Path = typer.Argument(..., help="YAML experiment config."),
-    data: bool = typer.Option(False, "--data", help="Also read the data and run the checks that need it."),
+    data: bool = typer.Option(True, "--data/--no-data", help="Also read the data and run the checks that need it."),
     runs: Path = RUNS_OPTION,
 ):
     """Validate a config and print its grid without running it."""

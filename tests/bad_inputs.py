@@ -1,8 +1,8 @@
 """A corpus of bad inputs: configs, data files and arguments that must each end in exit code 2,
 one line on stderr naming the file and the key (or row), before any cell is fitted.
 
-Each case is ``(id, command, config, files, expected)``: ``command`` is ``check`` (the config alone
-decides), ``check-data`` (``check --data``) or ``train`` (the data decides); ``config`` is the YAML
+Each case is ``(id, command, config, files, expected)``: ``command`` is ``check`` (which reads the
+data too) or ``train``; ``config`` is the YAML
 text (``{csv}`` and ``{jsonl}`` name the case's data files); ``files`` maps file names to their
 content (str or bytes); ``expected`` is a piece of the message.
 """

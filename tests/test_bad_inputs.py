@@ -31,8 +31,8 @@ def prepare(case_id: str, tmp_path: Path) -> tuple[list[str], Path]:
     args = [command, str(config_path)]
     if command == "train":
         args += ["--runs", str(runs), "-q"]
-    if command == "check-data":
-        args = ["check", str(config_path), "--data", "--runs", str(runs)]
+    if command == "check":
+        args = ["check", str(config_path), "--runs", str(runs)]
     if case_id == "arg-jobs-zero":
         args += ["--jobs", "0"]
     if case_id == "arg-runs-is-a-file":

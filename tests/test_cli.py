@@ -116,6 +116,17 @@ def test_every_shipped_config_is_found():
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.stem)
 def test_shipped_configs_are_valid(path):
-    result = runner.invoke(app, ["check", str(path)])
+    result = runner.invoke(app, ["check", str(path), "--no-data"])
     assert result.exit_code == 0, result.output
     assert "protocol" in result.stdout
+
+
+def test_check_reads_the_data_unless_told_not_to(tmp_path, newsgroups_home):
+    result = runner.invoke(app, ["check", str(REPO_CONFIGS / "quickstart.yaml"), "--runs", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    config = tmp_path / "missing.yaml"
+    config.write_text("dataset: {name: files, path: nowhere.csv}\nsplit: {name: single}\n"
+                      "learners: [{name: pooled}]\n")
+    result = runner.invoke(app, ["check", str(config), "--runs", str(tmp_path)])
+    assert result.exit_code == 2 and "nowhere.csv: no such file" in result.stderr
+    assert runner.invoke(app, ["check", str(config), "--no-data"]).exit_code == 0

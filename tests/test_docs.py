@@ -67,5 +67,6 @@ def test_the_readme_command_table_matches_the_cli():
         match = re.match(r"^\| `mtl ([a-z ]+?)(?: [A-Z\[].*?)?` \|", line)
         if match:
             options = set(re.findall(r"(--[a-z-]+)", line.split("|")[1]))
-            declared = {opt for param in commands[match.group(1)].params for opt in param.opts}
+            params = commands[match.group(1)].params
+            declared = {opt for param in params for opt in [*param.opts, *param.secondary_opts]}
             assert options <= declared, (match.group(1), options - declared)
