@@ -196,27 +196,30 @@ def compare(
         ..., "--baseline", "-b", help="The baseline learner: its label, or a unique start of it."
     ),
     metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy or macro_f1."),
+    test: str = typer.Option("t", "--test", help="t (paired t-test over seeds or episodes) or wilcoxon "
+                             "(signed-rank over (seed, task) pairs or episodes)."),
     runs: Path = RUNS_OPTION,
 ):
-    """Each learner minus a baseline, paired over seeds (or episodes), with a 95% CI and a verdict."""
+    """Each learner minus a baseline, paired, with a 95% CI, a Holm-adjusted p-value and a verdict."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from .compare import compare_run
+    from .rundir import run_protocol
     from .runner import newest_run
 
     with user_errors():
         run_dir = run_dir if run_dir is not None else newest_run(runs)
-        rows, written = compare_run(run_dir, baseline, metric)
+        rows, written = compare_run(run_dir, baseline, metric, test)
+        episodic = run_protocol(run_dir) == "episodic"
     if not rows:
         typer.echo(f"no learner shares a training size with the baseline; wrote {written[1]}")
         return
-    from .rundir import run_protocol
-
-    setting = ["n_way", "k_shot"] if run_protocol(run_dir) == "episodic" else ["n_train_per_task"]
-    table = Table(title=f"{run_dir.name}: {metric} minus {escape(rows[0]['baseline'])} (95% CI, paired)")
-    for column in ("learner", *setting, "baseline", "learner ", "difference (points)", "verdict"):
+    setting = ["n_way", "k_shot"] if episodic else ["n_train_per_task"]
+    table = Table(title=f"{run_dir.name}: {metric} minus {escape(rows[0]['baseline'])} (95% CI, paired; "
+                        f"{rows[0]['test']} p-values, Holm-adjusted over {len(rows)} comparisons)")
+    for column in ("learner", *setting, "baseline", "learner ", "difference (points)", "p (Holm)", "verdict"):
         table.add_column(
             column.strip(), justify="left" if column in ("learner", "verdict") else "right", overflow="fold"
         )
@@ -229,7 +232,7 @@ def compare(
         color = colors.get(row["verdict"], "default")
         table.add_row(
             escape(row["learner"]), *(str(row[key]) for key in setting), f"{row[f'baseline_{metric}_mean']:.3f}",
-            f"{row[f'{metric}_mean']:.3f}", difference, f"[{color}]{row['verdict']}[/]",
+            f"{row[f'{metric}_mean']:.3f}", difference, f"{row['p_holm']:.3g}", f"[{color}]{row['verdict']}[/]",
         )
     Console().print(table)
     typer.echo(f"wrote {written[0]} and {written[1]}")

@@ -10,6 +10,15 @@ runs, one episode. For each learner and training size,
 with the half-width of its 95% Student-t confidence interval over units.
 Pairing removes what the units share (an easy seed is easy for both), so
 the interval is narrower than the two tables' intervals side by side.
+
+Each row also has a two-sided p-value for "no difference": the paired
+t-test over the same units (``test="t"``), or the Wilcoxon signed-rank test
+(``test="wilcoxon"``) over finer pairs, (seed, task) for task runs and
+episodes for episodic runs. A run's comparisons are many tests at once, so
+the p-values are adjusted by Holm's step-down method over all the rows
+(family-wise error 5%), and the verdict ("better", "worse", "no clear
+difference") uses the adjusted value: p_holm < 0.05 and the sign of the
+mean difference.
 """
 
 from __future__ import annotations
@@ -37,15 +46,44 @@ def resolve_baseline(labels: list[str], name: str) -> str:
     raise UserError(f"--baseline: {name!r} starts several learners: {matches}; give one of them in full")
 
 
-def verdict(difference: float, ci95: float) -> str:
-    """Whether the 95% interval of the difference lies above 0, below it, or across it."""
-    if math.isnan(ci95):
-        return "one pair: no interval"
-    if difference - ci95 > 0:
-        return "better"
-    if difference + ci95 < 0:
-        return "worse"
+TESTS = ("t", "wilcoxon")
+ALPHA = 0.05
+
+
+def verdict(difference: float, p_holm: float) -> str:
+    """Better or worse when the Holm-adjusted p-value is below 5%, else no clear difference."""
+    if math.isnan(p_holm):
+        return "too few pairs to test"
+    if p_holm < ALPHA:
+        return "better" if difference > 0 else "worse"
     return "no clear difference"
+
+
+def paired_p_value(differences, test: str) -> float:
+    """Two-sided p-value of "the differences are centred on 0" (NaN with fewer than 2 pairs)."""
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=float)
+    if len(d) < 2:
+        return float("nan")
+    if np.all(d == d[0]):  # no spread: certain when the constant is not 0, nothing to see when it is
+        return 1.0 if d[0] == 0 else 0.0
+    if test == "wilcoxon":
+        if not np.any(d):
+            return 1.0
+        return float(stats.wilcoxon(d, zero_method="wilcox").pvalue)
+    return float(stats.ttest_1samp(d, 0.0).pvalue)
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment: the i-th smallest of m p-values becomes
+    max over j <= i of min(1, (m - j + 1) p_(j)); NaN stays NaN and does not count in m."""
+    order = [i for i in np.argsort(p_values) if not math.isnan(p_values[i])]
+    adjusted, running = [float("nan")] * len(p_values), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def unit_scores(records: list[dict], metric: str, episodic: bool) -> dict[tuple, float]:
@@ -57,11 +95,20 @@ def unit_scores(records: list[dict], metric: str, episodic: bool) -> dict[tuple,
     }
 
 
-def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy") -> list[dict]:
-    """One row per (learner other than the baseline, setting): the paired difference with the baseline.
+def fine_scores(records: list[dict], metric: str, episodic: bool) -> dict[tuple, float]:
+    """metric per (seed, task) for task runs, per (seed, episode) for episodic runs: the Wilcoxon test's pairs."""
+    unit = "episode" if episodic else "task"
+    return {(r["seed"], r[unit]): r[metric] for r in records}
+
+
+def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy", test: str = "t") -> list[dict]:
+    """One row per (learner other than the baseline, setting): the paired difference with the baseline,
+    its p-value and its Holm-adjusted p-value over all rows.
 
     A setting is a training size, or (n_way, k_shot) for episodic runs.
     """
+    if test not in TESTS:
+        raise UserError(f"--test: expected one of {list(TESTS)}, got {test!r}")
     if not records:
         return []
     episodic = records[0].get("protocol") == "episodic"
@@ -78,6 +125,12 @@ def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy") ->
         if not units:
             continue
         difference, ci95 = mean_ci95([ours[u] - theirs[u] for u in units])
+        if test == "wilcoxon":
+            fine, fine_base = fine_scores(members, metric, episodic), fine_scores(by_setting[(baseline, *setting)],
+                                                                                  metric, episodic)
+            p_value = paired_p_value([fine[u] - fine_base[u] for u in fine if u in fine_base], test)
+        else:
+            p_value = paired_p_value([ours[u] - theirs[u] for u in units], test)
         rows.append({
             "learner": label,
             **dict(zip(keys[1:], setting)),
@@ -87,12 +140,16 @@ def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy") ->
             "difference_mean": difference,
             "difference_ci95": ci95,
             "n_pairs": len(units),
-            "verdict": verdict(difference, ci95),
+            "test": "paired t" if test == "t" else "Wilcoxon signed-rank",
+            "p_value": p_value,
         })
+    for row, adjusted in zip(rows, holm([row["p_value"] for row in rows])):
+        row["p_holm"] = adjusted
+        row["verdict"] = verdict(row["difference_mean"], adjusted)
     return rows
 
 
-def compare_run(run_dir, baseline: str, metric: str = "accuracy") -> tuple[list[dict], list]:
+def compare_run(run_dir, baseline: str, metric: str = "accuracy", test: str = "t") -> tuple[list[dict], list]:
     """Paired rows of a run directory's records; writes comparison.csv and comparison.md there.
 
     Returns the rows and the paths written.
@@ -107,9 +164,10 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy") -> tuple[list[
     if metric not in records[0]:
         available = [m for m in METRICS if m in records[0]]
         raise UserError(f"--metric: {metric!r} is not in {path}; expected one of {available}")
-    rows = paired_rows(records, baseline, metric)
+    rows = paired_rows(records, baseline, metric, test)
     against = rows[0]["baseline"] if rows else baseline
-    title = f"{run_dir.name}: test {metric.replace('_', ' ')}, paired difference with {against}"
+    title = (f"{run_dir.name}: test {metric.replace('_', ' ')}, paired difference with {against} "
+             f"(p-values Holm-adjusted over the {len(rows)} comparisons)")
     written = [run_dir / "comparison.csv", run_dir / "comparison.md"]
     write_atomic(written[0], to_csv(rows))
     write_atomic(written[1], to_markdown(rows, title))

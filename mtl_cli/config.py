@@ -350,6 +350,8 @@ def check_protocol(learner: Component, protocol: str, key: str) -> None:
     from .learners.base import learner_kind
     from .protocols import PROTOCOLS
 
+    if protocol == "episodic" and isinstance(learner.params.get("task_graph"), (list, dict)):
+        raise ConfigError(f"{key}.task_graph: names tasks, but the episodes split has none (each episode is one task)")
     kind = learner_kind(LEARNERS.get(learner.name))
     if kind not in PROTOCOLS[protocol].accepts:
         needs = sorted(name for name, p in PROTOCOLS.items() if kind in p.accepts)

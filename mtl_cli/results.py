@@ -111,7 +111,7 @@ def to_csv(rows: list[dict]) -> str:
 
 
 def to_markdown(rows: list[dict], title: str) -> str:
-    """A Markdown table; metrics shown as ``mean ± ci95``."""
+    """A Markdown table; metrics shown as ``mean ± ci95``, p-values with two significant digits."""
     if not rows:
         return f"# {title}\n\nNo results.\n"
     columns = [k for k in rows[0] if not k.endswith("_ci95")]
@@ -124,6 +124,8 @@ def to_markdown(rows: list[dict], title: str) -> str:
             unit = 2 if "seconds" in column else 3
             ci_text = "" if ci is None or math.isnan(ci) else f" ± {ci:.{unit}f}"
             return f"{value:.{unit}f}{ci_text}"
+        if column.startswith("p_") and isinstance(value, float):
+            return f"{value:.2g}"  # p-values: two significant digits
         return str(value)
 
     lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -424,6 +424,9 @@ CASES = {
         {},
         "learners[0].task_graph: no task named 'nine'",
     ),
+    "graph-in-episodes": ("check", "dataset: {name: 20newsgroups}\nsplit: {name: episodes}\nlearners: "
+                          "[{name: shared-w, penalty: graph, task_graph: [[a, b]]}]\n", {},
+                          "the episodes split has none"),
     "cv-one-fold": ("check", learner("{name: shared-w-cv, cv: 1}"), {}, "'cv' parameter"),
     "cv-more-than-size": ("check", learner("{name: shared-w-cv, cv: 15}"), {}, "learners[0].cv: 15 folds"),
     "cv-more-than-all": (

@@ -125,3 +125,54 @@ def test_cli_bad_options_are_one_line_errors_with_exit_code_2(synthetic_runs, ar
 def test_cli_without_a_run_is_a_user_error(tmp_path):
     result = CliRunner().invoke(app, ["compare", str(tmp_path), "--baseline", "pooled"])
     assert result.exit_code == 2 and "no results.jsonl" in result.stderr
+
+
+def test_holm_adjusts_step_down_and_keeps_order():
+    from mtl_cli.compare import holm
+
+    # m = 4: 0.01*4 = 0.04, 0.02*3 = 0.06, 0.03*2 = 0.06 (monotone), 0.5*1 = 0.5; NaN is not counted
+    assert holm([0.03, 0.01, float("nan"), 0.5, 0.02]) == pytest.approx([0.06, 0.04, float("nan"), 0.5, 0.06],
+                                                                        nan_ok=True)
+    assert holm([0.9, 0.8]) == [1.0, 1.0]  # 2 x 0.8 caps at 1, and no later value may be smaller
+
+
+def test_p_values_are_the_paired_t_test_and_the_verdict_uses_holm():
+    from scipy import stats
+
+    from mtl_cli.compare import paired_p_value
+
+    differences = [0.02, 0.03, 0.01, 0.04, 0.02]
+    assert paired_p_value(differences, "t") == pytest.approx(stats.ttest_1samp(differences, 0).pvalue)
+    assert paired_p_value([0.1], "t") != paired_p_value([0.1], "t")  # NaN: one pair
+    assert paired_p_value([0, 0, 0], "t") == 1.0 and paired_p_value([0.1, 0.1], "t") == 0.0
+    # one small gain (p < 0.05 alone) among many comparisons of nothing: Holm says no clear difference
+    seeds = range(5)
+    rows = [{"learner": "base", "n_train_per_task": 10, "seed": s, "task": "t", "accuracy": 0.5 + 0.01 * s}
+            for s in seeds]
+    gains = {"small": [0.010, 0.030, 0.015, 0.025, 0.012]}
+    for k in range(8):
+        gains[f"none{k}"] = [0.01, -0.01, 0.02, -0.02, 0.0 + 0.001 * k]
+    for name, gain in gains.items():
+        rows += [{"learner": name, "n_train_per_task": 10, "seed": s, "task": "t", "accuracy": 0.5 + 0.01 * s + g}
+                 for s, g in zip(seeds, gain)]
+    result = {r["learner"]: r for r in paired_rows(rows, "base")}
+    small = result["small"]
+    assert small["p_value"] < 0.05 and small["p_holm"] == pytest.approx(min(1, 9 * small["p_value"]))
+    assert small["p_holm"] > 0.05 and small["verdict"] == "no clear difference"
+
+
+def test_wilcoxon_pairs_seeds_and_tasks():
+    from scipy import stats
+
+    rows = []
+    for s in range(3):
+        for t in ("a", "b", "c"):
+            rows.append({"learner": "base", "n_train_per_task": 5, "seed": s, "task": t, "accuracy": 0.5})
+            rows.append({"learner": "new", "n_train_per_task": 5, "seed": s, "task": t,
+                         "accuracy": 0.5 + 0.01 * (1 + s + ord(t) - ord("a"))})
+    (row,) = paired_rows(rows, "base", test="wilcoxon")
+    expected = stats.wilcoxon([0.01 * (1 + s + k) for s in range(3) for k in range(3)]).pvalue
+    assert row["p_value"] == pytest.approx(expected) and row["test"] == "Wilcoxon signed-rank"
+    assert row["verdict"] == "better"
+    with pytest.raises(UserError, match="--test"):
+        paired_rows(rows, "base", test="z")
