@@ -235,7 +235,7 @@ def compare(
             f"{row[f'{metric}_mean']:.3f}", difference, f"{row['p_holm']:.3g}", f"[{color}]{row['verdict']}[/]",
         )
     Console().print(table)
-    typer.echo(f"wrote {written[0]} and {written[1]}")
+    typer.echo(f"wrote {', '.join(map(str, written))}")
 
 
 @app.command()

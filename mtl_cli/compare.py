@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import UserError
 from .fileio import write_atomic
-from .results import METRICS, group, mean_ci95, to_csv, to_markdown
+from .results import METRICS, group, mean_ci95, to_csv, to_latex, to_markdown
 
 
 def resolve_baseline(labels: list[str], name: str) -> str:
@@ -168,7 +168,8 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy", test: str = "t
     against = rows[0]["baseline"] if rows else baseline
     title = (f"{run_dir.name}: test {metric.replace('_', ' ')}, paired difference with {against} "
              f"(p-values Holm-adjusted over the {len(rows)} comparisons)")
-    written = [run_dir / "comparison.csv", run_dir / "comparison.md"]
+    written = [run_dir / "comparison.csv", run_dir / "comparison.md", run_dir / "comparison.tex"]
     write_atomic(written[0], to_csv(rows))
     write_atomic(written[1], to_markdown(rows, title))
+    write_atomic(written[2], to_latex(rows, title))
     return rows, written

@@ -133,6 +133,35 @@ def to_markdown(rows: list[dict], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def latex_escape(text: str) -> str:
+    return "".join(LATEX_SPECIAL.get(c, c) for c in str(text))
+
+
+def to_latex(rows: list[dict], title: str) -> str:
+    """The Markdown table's cells as a LaTeX ``booktabs`` table (needs \\usepackage{booktabs})."""
+    if not rows:
+        return f"% {latex_escape(title)}: no results\n"
+    markdown = to_markdown(rows, title).splitlines()[2:]
+    header, body = markdown[0], markdown[2:]
+
+    def cells(line):
+        return [cell.strip() for cell in line.strip("|").split("|")]
+
+    def latex_cell(cell):
+        return latex_escape(cell).replace(" ± ", r" $\pm$ ")
+
+    n = len(cells(header))
+    lines = [f"% {latex_escape(title)}", r"\begin{tabular}{l" + "r" * (n - 1) + "}", r"\toprule",
+             " & ".join(latex_cell(c) for c in cells(header)) + r" \\", r"\midrule"]
+    lines += [" & ".join(latex_cell(c) for c in cells(line)) + r" \\" for line in body]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(run_dir: Path, records: list[dict], title: str, size_key: str = "n_train_per_task",
                  protocol: str = "plain") -> dict[str, list[dict]]:
     """Write results.jsonl and every table of a run; returns the tables.
@@ -153,6 +182,7 @@ def write_tables(run_dir: Path, records: list[dict], title: str, size_key: str =
     for name, rows in tables.items():
         write_atomic(run_dir / f"{name}.csv", to_csv(rows))
         write_atomic(run_dir / f"{name}.md", to_markdown(rows, f"{title}: {name.replace('_', ' ')}"))
+        write_atomic(run_dir / f"{name}.tex", to_latex(rows, f"{title}: {name.replace('_', ' ')}"))
     write_atomic(
         run_dir / "accuracy.json",
         json.dumps([{k: clean(v) for k, v in row.items()} for row in tables["accuracy"]], indent=2) + "\n",

@@ -176,3 +176,20 @@ def test_wilcoxon_pairs_seeds_and_tasks():
     assert row["verdict"] == "better"
     with pytest.raises(UserError, match="--test"):
         paired_rows(rows, "base", test="z")
+
+
+def test_tables_and_comparisons_are_written_as_booktabs_latex(synthetic_runs):
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+    from mtl_cli.results import latex_escape, to_latex
+
+    run = synthetic_runs / "syn"
+    tex = (run / "accuracy.tex").read_text()
+    assert "\\toprule" in tex and "\\midrule" in tex and "\\bottomrule" in tex
+    assert tex.count("\\\\\n") == 1 + 6  # the header and one line per (learner setting, size): 2 x 2 + 2
+    assert "n\\_train\\_per\\_task" in tex and "$\\pm$" in tex
+    assert latex_escape("a_b & 50% {x}") == "a\\_b \\& 50\\% \\{x\\}"
+    assert CliRunner().invoke(app, ["compare", str(run), "-b", "pooled"]).exit_code == 0
+    assert "\\begin{tabular}" in (run / "comparison.tex").read_text()
+    assert to_latex([], "empty").startswith("% empty")
