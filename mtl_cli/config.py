@@ -332,13 +332,14 @@ def check_featurizer(featurizer: Component, dataset: Component) -> None:
     """The featurizer must take what the dataset gives (text or a feature matrix), with valid parameters."""
     cls = FEATURIZERS.get(featurizer.name)
     gives = getattr(DATASETS.get(dataset.name), "gives", "text")
-    if cls.takes != gives:
-        fitting = sorted(n for n, c in FEATURIZERS.items() if c.takes == gives)
-        raise ConfigError(
-            f"featurizer.name: {featurizer.name} takes {cls.takes}, but dataset {dataset.name} gives {gives}; "
-            f"use one of {one_of(fitting)}"
-        )
     try:
+        takes = cls.takes_of(featurizer.params)
+        if takes != gives:
+            fitting = sorted(n for n, c in FEATURIZERS.items() if c.takes == gives)
+            raise ConfigError(
+                f"featurizer.name: {featurizer.name} takes {takes}, but dataset {dataset.name} gives {gives}; "
+                f"use one of {one_of(fitting)}"
+            )
         cls.check(featurizer.params)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"featurizer: {exc}{list_hint(featurizer.params, str(exc))}") from None

@@ -34,6 +34,11 @@ class Featurizer:
         return {}
 
     @classmethod
+    def takes_of(cls, params: dict) -> str:
+        """What this featurizer, with these parameters, transforms."""
+        return cls.takes
+
+    @classmethod
     def check(cls, params: dict) -> None:
         """Build the transformer and fit it on a few probe documents, so that scikit-learn's own
         validation judges the parameters; errors that depend on the data (an empty vocabulary
@@ -164,6 +169,92 @@ class Identity(Featurizer):
         from sklearn.preprocessing import FunctionTransformer
 
         return FunctionTransformer()
+
+
+@FEATURIZERS.register("concat")
+class Concat(Featurizer):
+    """Several featurizers side by side: each part's rows scaled to unit length, times its weight, then joined.
+
+    ``parts`` is a list of featurizers ``{name: ..., <parameter>: ...}``;
+    ``weights`` (default all 1) scales them. With unit parts, the dot product
+    of two joined rows is sum_k w_k^2 cos_k: a weighted sum of the parts'
+    cosine similarities, so no part dominates by its scale or dimension.
+    """
+
+    @classmethod
+    def parameters(cls) -> dict:
+        return {"parts": None, "weights": None}
+
+    @staticmethod
+    def part_classes(params: dict) -> list:
+        """(class, parameters) of each part, checked; errors name ``featurizer.parts[i]``."""
+        from .registry import check_keys
+
+        parts = params.get("parts")
+        if not isinstance(parts, list) or not parts:
+            raise ValueError(f"'parts' must be a non-empty list of featurizers {{name: ..., ...}}, got {parts!r}")
+        classes = []
+        for i, part in enumerate(parts):
+            if not isinstance(part, dict) or not isinstance(part.get("name"), str):
+                raise ValueError(f"'parts[{i}]' must be a mapping with a 'name', got {part!r}")
+            cls = FEATURIZERS.get(part["name"], where=f"featurizer.parts[{i}].name")
+            rest = {k: v for k, v in part.items() if k != "name"}
+            check_keys(rest, cls.parameters(), f"featurizer.parts[{i}]")
+            classes.append((cls, rest))
+        return classes
+
+    @classmethod
+    def takes_of(cls, params):
+        kinds = {part.takes_of(rest) for part, rest in cls.part_classes(params)}
+        if len(kinds) > 1:
+            raise ValueError(f"'parts' mix featurizers of text and of feature matrices: {sorted(kinds)}")
+        return kinds.pop()
+
+    @classmethod
+    def check(cls, params):
+        parts = cls.part_classes(params)
+        weights = params.get("weights")
+        if weights is not None:
+            if not isinstance(weights, list) or len(weights) != len(parts):
+                raise ValueError(f"'weights' must be a list of {len(parts)} numbers, one per part, got {weights!r}")
+            for weight in weights:
+                check_number("concat", "weights", weight, low=0, low_open=True)
+        for i, (part, rest) in enumerate(parts):
+            try:
+                part.check(rest)
+            except ValueError as exc:
+                raise ValueError(f"parts[{i}]: {exc}") from None
+
+    @classmethod
+    def build(cls, params, seed):
+        parts = [part.build(rest, seed) for part, rest in cls.part_classes(params)]
+        return UnitConcat(parts, params.get("weights") or [1.0] * len(parts))
+
+
+class UnitConcat:
+    """Fitted side by side: ``transform`` joins the parts' outputs, each row of each part at unit length."""
+
+    def __init__(self, parts, weights):
+        self.parts, self.weights = parts, weights
+
+    def join(self, blocks):
+        from sklearn.preprocessing import normalize
+
+        scaled = [weight * normalize(block) for block, weight in zip(blocks, self.weights)]
+        if any(sp.issparse(block) for block in scaled):
+            return sp.hstack([sp.csr_matrix(block) for block in scaled], format="csr")
+        return np.hstack(scaled)
+
+    def fit(self, X):
+        for part in self.parts:
+            part.fit(X)
+        return self
+
+    def fit_transform(self, X):
+        return self.join([part.fit_transform(X) for part in self.parts])
+
+    def transform(self, X):
+        return self.join([part.transform(X) for part in self.parts])
 
 
 @dataclass

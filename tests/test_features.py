@@ -127,3 +127,61 @@ def test_featurizers_build_from_config_params(newsgroups, name, params, columns)
         assert task_set.n_features == columns
     if name == "lsa":
         assert np.allclose(np.linalg.norm(task_set.X_test, axis=1), 1.0)
+
+
+CONCAT_TEXTS = ["good movie great plot", "bad film awful plot", "great actor good film", "awful movie bad actor"] * 3
+
+
+def test_concat_joins_unit_parts_with_their_weights():
+    from mtl_cli.features import Concat
+
+    params = {"parts": [{"name": "tfidf"}, {"name": "count", "binary": True}], "weights": [1.0, 2.0]}
+    Concat.check(params)
+    transformer = Concat.build(params, seed=0)
+    X = transformer.fit_transform(CONCAT_TEXTS)
+    n_words = len(set(" ".join(CONCAT_TEXTS).split()))
+    assert sp.issparse(X) and X.shape == (len(CONCAT_TEXTS), 2 * n_words)
+    first, second = X[:, :n_words].toarray(), X[:, n_words:].toarray()
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0) and np.allclose(np.linalg.norm(second, axis=1), 2.0)
+    assert np.allclose(transformer.transform(CONCAT_TEXTS[:2]).toarray(), X[:2].toarray())
+
+
+def test_concat_of_lsa_and_tfidf_trains_from_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\n" + "".join(f"{t} {i},{'pos' if 'good' in t else 'neg'}\n"
+                                            for i, t in enumerate(CONCAT_TEXTS * 2)))
+    config = tmp_path / "concat.yaml"
+    config.write_text(f"""
+dataset: {{name: files, path: {data}}}
+split: {{name: single}}
+featurizer: {{name: concat, parts: [{{name: lsa, n_components: 3}}, {{name: tfidf}}]}}
+learners: [{{name: pooled, estimator: logistic}}]
+""")
+    result = CliRunner().invoke(app, ["train", str(config), "--runs", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("featurizer, message", [
+    ("{name: concat}", "'parts' must be a non-empty list"),
+    ("{name: concat, parts: [{name: tfidf}, {name: tfidff}]}", "featurizer.parts[1].name: unknown featurizer 'tfidff'"),
+    ("{name: concat, parts: [{name: tfidf, min_dff: 2}]}", "featurizer.parts[0]: unknown parameter 'min_dff'"),
+    ("{name: concat, parts: [{name: tfidf, min_df: -1}]}", "parts[0]: The 'min_df' parameter"),
+    ("{name: concat, parts: [{name: tfidf}], weights: [0]}", "'weights' parameter"),
+    ("{name: concat, parts: [{name: tfidf}], weights: [1, 2]}", "one per part"),
+    ("{name: concat, parts: [{name: tfidf}, {name: none}]}", "mix featurizers of text and of feature matrices"),
+])
+def test_concat_mistakes_name_the_part(tmp_path, featurizer, message):
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"dataset: {{name: files, path: d.csv}}\nsplit: {{name: single}}\nfeaturizer: {featurizer}\n"
+                      "learners: [{name: pooled}]\n")
+    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1
