@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 
 from . import __version__, data, features, learners  # noqa: F401  (registers the built-in components)
 from .errors import ConfigError, did_you_mean, one_of
+from .features import Featurizer, fit_on_of
 from .grid import Cell, expand, learner_label, reject_axes  # noqa: F401  (Cell, learner_label: re-exported)
 from .hashing import spec_hash
 from .registry import DATASETS, FEATURIZERS, LEARNERS, SPLITS, check_keys, init_parameters
@@ -161,8 +162,10 @@ def protocol_of(split: Component) -> str:
 
 
 def parameters_of(cls) -> dict:
-    """The configurable parameters of a registered class, with defaults."""
+    """The configurable parameters of a registered class, with defaults (featurizers also take ``fit_on``)."""
     params = cls.parameters() if hasattr(cls, "parameters") else init_parameters(cls)
+    if issubclass(cls, Featurizer):
+        params = {**params, "fit_on": "labelled"}
     return {k: v for k, v in params.items() if k != "random_state"}
 
 
@@ -333,14 +336,15 @@ def check_featurizer(featurizer: Component, dataset: Component) -> None:
     cls = FEATURIZERS.get(featurizer.name)
     gives = getattr(DATASETS.get(dataset.name), "gives", "text")
     try:
-        takes = cls.takes_of(featurizer.params)
+        _, params = fit_on_of(featurizer.params)
+        takes = cls.takes_of(params)
         if takes != gives:
             fitting = sorted(n for n, c in FEATURIZERS.items() if c.takes == gives)
             raise ConfigError(
                 f"featurizer.name: {featurizer.name} takes {takes}, but dataset {dataset.name} gives {gives}; "
                 f"use one of {one_of(fitting)}"
             )
-        cls.check(featurizer.params)
+        cls.check(params)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"featurizer: {exc}{list_hint(featurizer.params, str(exc))}") from None
 

@@ -19,6 +19,20 @@ from .registry import FEATURIZERS, init_parameters
 from .validation import check_number
 
 
+FIT_ON = ("labelled", "train-pool")
+
+
+def fit_on_of(params: dict) -> tuple[str, dict]:
+    """(``fit_on``, the featurizer's own parameters): ``labelled`` fits it on the grid point's labelled
+    training samples (meta-train documents for episodes), ``train-pool`` on every train-part sample of
+    the dataset, without its label; never on a test sample."""
+    params = dict(params)
+    fit_on = params.pop("fit_on", "labelled")
+    if fit_on not in FIT_ON:
+        raise ValueError(f"'fit_on' must be one of {list(FIT_ON)}, got {fit_on!r}")
+    return fit_on, params
+
+
 PROBE_DOCUMENTS = ["alpha beta gamma delta", "beta gamma delta epsilon", "gamma delta epsilon alpha",
                    "delta epsilon alpha beta", "epsilon alpha beta gamma"]
 DATA_DEPENDENT = ("no terms remain", "empty vocabulary", "max_df corresponds to < documents than min_df")
@@ -298,19 +312,25 @@ def data_errors(featurizer: str):
 
 
 def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSet:
-    """Fit the featurizer on the tasks' training samples and transform both parts.
+    """Fit the featurizer on the tasks' training samples (or, with ``fit_on: train-pool``, on every
+    train-part sample of the corpus) and transform both parts.
 
     Each distinct training and test sample is transformed once, then
     gathered per task. Test samples never reach ``fit``.
     """
     start = time.perf_counter()
+    fit_on, params = fit_on_of(params)
     transformer = FEATURIZERS.get(featurizer).build(params, seed)
+    if fit_on == "train-pool":
+        with data_errors(featurizer):
+            transformer.fit(corpus.train.rows(np.arange(len(corpus.train))))
     matrices, uniques = {}, {}
     for part, attr in (("train", "train_index"), ("test", "test_index")):
         unique = np.unique(np.concatenate([getattr(t, attr) for t in tasks]))
         samples = getattr(corpus, part).rows(unique)
+        fit_here = part == "train" and fit_on == "labelled"
         with data_errors(featurizer):
-            matrices[part] = transformer.fit_transform(samples) if part == "train" else transformer.transform(samples)
+            matrices[part] = transformer.fit_transform(samples) if fit_here else transformer.transform(samples)
         if sp.issparse(matrices[part]):
             matrices[part] = sp.csr_matrix(matrices[part])
         uniques[part] = unique

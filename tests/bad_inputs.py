@@ -298,6 +298,7 @@ CASES = {
     "tfidf-lowercase-string": ("check", files_config(featurizer=", lowercase: 'yes'"), {}, "lowercase"),
     "tfidf-stop-words-unknown": ("check", files_config(featurizer=", stop_words: klingon"), {}, "stop_words"),
     "tfidf-norm-unknown": ("check", files_config(featurizer=", norm: l3"), {}, "norm"),
+    "featurizer-fit-on-test": ("check", files_config(featurizer=", fit_on: test"), {}, "'fit_on' must be one of"),
     "tfidf-grid": ("check", files_config(featurizer=", min_df: {grid: [1, 2]}"), {}, "featurizer.min_df: a grid axis"),
     "lsa-components-zero": (
         "check",

@@ -24,6 +24,10 @@ class SpyVectorizer:
             f.write(json.dumps(docs) + "\n")
         return self.inner.fit_transform(docs)
 
+    def fit(self, docs):
+        self.fit_transform(docs)
+        return self
+
     def transform(self, docs):
         return self.inner.transform(docs)
 
@@ -185,3 +189,29 @@ def test_concat_mistakes_name_the_part(tmp_path, featurizer, message):
     result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
     assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_fit_on_train_pool_sees_every_train_text_and_no_test_text(tmp_path, spy):
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+
+    data = tmp_path / "d.csv"
+    rows = [(f"{word} item {i}", "pos" if word == "good" else "neg", task, split)
+            for i in range(6) for word in ("good", "bad") for task in ("a", "b") for split in ("train", "test")]
+    data.write_text("text,label,task,split\n" + "".join(f"{t} {task}{sp_},{y},{task},{sp_}\n"
+                                                        for t, y, task, sp_ in rows))
+    log = tmp_path / "fits.jsonl"
+    config = tmp_path / "pool.yaml"
+    config.write_text(f"""
+dataset: {{name: files, path: {data}}}
+split: {{name: by-column, n_train_per_task: [4]}}
+featurizer: {{name: spy, log: {log}, fit_on: train-pool}}
+learners: [{{name: pooled, estimator: logistic}}]
+""")
+    result = CliRunner().invoke(app, ["train", str(config), "--runs", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 0, result.output
+    (fitted,) = fitted_documents(log)  # one fit, on the pool, not on the 4 labelled posts per task
+    train_texts = {f"{t} {task}{s}" for t, _, task, s in rows if s == "train"}
+    assert set(fitted) == train_texts and len(fitted) == 24
+    assert not any(text.endswith("test") for text in fitted)

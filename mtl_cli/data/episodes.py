@@ -37,7 +37,6 @@ CLASS_SPLITS = {
     }
 }
 ROLES = ("meta_train", "meta_val", "meta_test")
-FIT_FEATURIZER_ON = ("meta-train", "train")
 
 
 @dataclass(frozen=True)
@@ -66,23 +65,18 @@ class Episodes:
         Evaluation episodes per seed and shot setting.
     n_val_episodes : int
         Meta-validation episodes for choosing meta-hyperparameters.
-    fit_featurizer_on : {"meta-train", "train"}
-        Documents the featurizer is fitted on: the meta-train documents only,
-        or every train-part document (unlabelled; never a query document).
     """
 
     episodic = True
     size_key = "k_shot"  # the grid's size axis: support samples per class
     default_sizes = [1, 5]
 
-    def __init__(self, classes="bao2020", n_way=5, n_query=25, n_episodes=1000, n_val_episodes=100,
-                 fit_featurizer_on="meta-train"):
+    def __init__(self, classes="bao2020", n_way=5, n_query=25, n_episodes=1000, n_val_episodes=100):
         self.classes = classes
         self.n_way = n_way
         self.n_query = n_query
         self.n_episodes = n_episodes
         self.n_val_episodes = n_val_episodes
-        self.fit_featurizer_on = fit_featurizer_on
 
     def class_split(self) -> dict:
         if isinstance(self.classes, str):
@@ -103,10 +97,6 @@ class Episodes:
             check_number("episodes", key, getattr(self, key), low=1, integer=True)
         if self.n_way > len(split["meta_test"]) or self.n_way > len(split["meta_val"]):
             raise ValueError(f"'n_way'={self.n_way} exceeds the meta-test or meta-val classes")
-        if self.fit_featurizer_on not in FIT_FEATURIZER_ON:
-            raise ValueError(
-                f"'fit_featurizer_on' must be one of {list(FIT_FEATURIZER_ON)}, got {self.fit_featurizer_on!r}"
-            )
 
     def parts(self, corpus: Corpus) -> EpisodeParts:
         split = self.class_split()

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ..data.episodes import Episodes, sample_episodes
-from ..features import data_errors
+from ..features import data_errors, fit_on_of
 from ..grid import Cell
 from ..learners.base import learner_kind
 from ..prepare import cached, corpus_of
@@ -46,8 +46,10 @@ def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> Epis
     split = episodes_split(feature_spec)
     parts = split.parts(corpus)
     featurizer = dict(feature_spec["featurizer"])
-    transformer = FEATURIZERS.get(featurizer.pop("name")).build(featurizer, feature_spec["seed"])
-    fit_rows = parts.meta_train if split.fit_featurizer_on == "meta-train" else np.arange(len(corpus.train))
+    name = featurizer.pop("name")
+    fit_on, featurizer = fit_on_of(featurizer)
+    transformer = FEATURIZERS.get(name).build(featurizer, feature_spec["seed"])
+    fit_rows = parts.meta_train if fit_on == "labelled" else np.arange(len(corpus.train))
     with data_errors(feature_spec["featurizer"]["name"]):
         transformer.fit(corpus.train.rows(fit_rows))
 
