@@ -57,13 +57,15 @@ class Episodes:
 
     Parameters
     ----------
-    classes : "bao2020" or {meta_train: [...], meta_val: [...], meta_test: [...]}
+    classes : "bao2020" or {meta_train: [...], meta_val: [...], meta_test: [...]}, default="bao2020"
         The class split; bao2020 is the 20 Newsgroups split of Bao et al. (2020).
-    n_way, n_query : int
-        Classes per episode, query documents per class.
-    n_episodes : int
+    n_way : int, default=5
+        Classes per episode.
+    n_query : int, default=25
+        Query documents per class.
+    n_episodes : int, default=1000
         Evaluation episodes per seed and shot setting.
-    n_val_episodes : int
+    n_val_episodes : int, default=100
         Meta-validation episodes for choosing meta-hyperparameters.
     """
 

@@ -129,13 +129,13 @@ class LabelledFiles:
 
     Parameters
     ----------
-    path : str
+    path : str, default=None
         The file (.csv with a header row, or .jsonl); relative paths are
-        relative to the config file.
-    test_size : float
+        relative to the config file. Required.
+    test_size : float, default=0.25
         Without a ``split`` column: the seeded, stratified (by task and
         label) fraction of samples held out for testing.
-    seed : int
+    seed : int, default=0
         Seed of that held-out draw.
     """
 

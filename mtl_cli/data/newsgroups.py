@@ -50,12 +50,12 @@ class Newsgroups:
 
     Parameters
     ----------
-    remove : list of {"headers", "footers", "quotes"}
+    remove : list of {"headers", "footers", "quotes"}, default=()
         Parts of each post to strip (scikit-learn's ``remove``); default keeps all.
-    data_home : str or None
+    data_home : str, default=None
         scikit-learn data home; None means ``$SCIKIT_LEARN_DATA`` or
         ``~/scikit_learn_data``.
-    download : bool
+    download : bool, default=True
         Download the corpus when it is not in the data home.
     """
 

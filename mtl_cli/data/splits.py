@@ -60,7 +60,14 @@ class HierarchyPairs(HoldoutTasks):
     newsgroups (5 x 4 = 20 tasks); label 1 always means "group A", so the
     tasks are related. Each task's test set is every test post of its two
     newsgroups. Groups: comp, rec, sci, talk.politics, religion, misc.
-    ``holdout_tasks`` holds a fraction of the tasks out for meta-learning.
+
+    Parameters
+    ----------
+    groups : list of two group names, default=('comp', 'rec')
+    holdout_tasks : float, default=0.0
+        The fraction of the tasks held out for meta-learning (0: none).
+    holdout_seed : int, default=0
+        Seed of the draw of the held-out tasks.
     """
 
     def __init__(self, groups=("comp", "rec"), holdout_tasks=0.0, holdout_seed=0):
@@ -107,6 +114,11 @@ class OneVsRest:
 
     Negatives are drawn once (by ``seed``), as many as the class has, in both
     the train and the test part, so chance accuracy is 50%.
+
+    Parameters
+    ----------
+    seed : int, default=0
+        Seed of the draw of the negatives.
     """
 
     def __init__(self, seed=0):
@@ -135,7 +147,12 @@ class OneVsRest:
 class ByColumn(HoldoutTasks):
     """The tasks named by the dataset's task column (a ``task`` column in a files dataset).
 
-    ``holdout_tasks`` holds a fraction of the tasks out for meta-learning.
+    Parameters
+    ----------
+    holdout_tasks : float, default=0.0
+        The fraction of the tasks held out for meta-learning (0: none).
+    holdout_seed : int, default=0
+        Seed of the draw of the held-out tasks.
     """
 
     def __init__(self, holdout_tasks=0.0, holdout_seed=0):

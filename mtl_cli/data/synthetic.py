@@ -26,6 +26,25 @@ class Synthetic:
 
     Returns dense feature matrices and a task column; use ``split: by-column``
     and ``featurizer: none``.
+
+    Parameters
+    ----------
+    n_tasks : int, default=10
+    n_features : int, default=50
+    n_train : int, default=200
+        Training samples per task.
+    n_test : int, default=500
+        Test samples per task.
+    structure : {"mean", "sparse", "lowrank"}, default="mean"
+    task_spread : float, default=0.3
+        How far the tasks lie from their common mean (``mean``).
+    n_informative : int, default=5
+        The shared support's size (``sparse``).
+    rank : int, default=2
+        The shared subspace's dimension (``lowrank``).
+    noise : float, default=0.2
+        Label noise: the scale of e.
+    seed : int, default=0
     """
 
     def __init__(

@@ -1,4 +1,5 @@
-"""Every learner documents every parameter with its default, numpydoc style, and the default is the real one."""
+"""Every learner, dataset and task split documents every parameter with its default, numpydoc style,
+and the documented default is the real one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import pytest
 
 import mtl_cli.config  # noqa: F401  (registers the learners)
-from mtl_cli.registry import LEARNERS
+from mtl_cli.registry import DATASETS, LEARNERS, SPLITS
 
 PUBLIC_METHODS = ("fit", "predict", "score", "decision_function", "predict_proba", "meta_fit", "adapt")
 
@@ -26,7 +27,10 @@ def numpydoc_default(value) -> str:
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
-@pytest.mark.parametrize("name, cls", LEARNERS.items(), ids=[name for name, _ in LEARNERS.items()])
+DOCUMENTED = [*LEARNERS.items(), *DATASETS.items(), *((n, c) for n, c in SPLITS.items() if n != "single")]
+
+
+@pytest.mark.parametrize("name, cls", DOCUMENTED, ids=[name for name, _ in DOCUMENTED])
 def test_every_parameter_is_documented_with_its_default(name, cls):
     doc = inspect.getdoc(cls)
     params = documented(doc)
