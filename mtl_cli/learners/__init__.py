@@ -1,6 +1,7 @@
 """Learners: scikit-learn-style estimators over stacked tasks, ``fit(X, y, tasks)``."""
 
 from .meta import MetaBias, MetaSubspace, Prototypes, Reptile, RidgeHead
+from .mt_svm import MultiTaskSVC
 from .shared_w import MultiTaskLinearClassifier
 from .shared_w_cv import MultiTaskLinearClassifierCV
 from .single_task import PooledClassifier, SingleTaskClassifier
@@ -8,7 +9,12 @@ from .single_task import PooledClassifier, SingleTaskClassifier
 __all__ = [
     "MetaBias",
     "MetaSubspace",
+    "MultiTaskLinearClassifier",
+    "MultiTaskLinearClassifierCV",
+    "MultiTaskSVC",
+    "PooledClassifier",
     "Prototypes",
     "Reptile",
     "RidgeHead",
-    "MultiTaskLinearClassifier", "MultiTaskLinearClassifierCV", "PooledClassifier", "SingleTaskClassifier"]
+    "SingleTaskClassifier",
+]
