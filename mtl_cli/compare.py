@@ -119,6 +119,8 @@ def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy", te
     for (label, *setting), members in by_setting.items():
         if label == baseline or (baseline, *setting) not in by_setting:
             continue
+        if members[0].get("inference") != by_setting[(baseline, *setting)][0].get("inference"):
+            continue  # a transductive result is never compared with an inductive one
         ours = unit_scores(members, metric, episodic)
         theirs = unit_scores(by_setting[(baseline, *setting)], metric, episodic)
         units = [u for u in ours if u in theirs]

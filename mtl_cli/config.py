@@ -355,6 +355,9 @@ def check_protocol(learner: Component, protocol: str, key: str) -> None:
     from .learners.base import learner_kind
     from .protocols import PROTOCOLS
 
+    if protocol != "episodic" and learner.params.get("transductive") not in (None, False):
+        raise ConfigError(f"{key}.transductive: transductive inference uses an episode's unlabelled queries; "
+                          "it needs the episodes split")
     if protocol == "episodic" and isinstance(learner.params.get("task_graph"), (list, dict)):
         raise ConfigError(f"{key}.task_graph: names tasks, but the episodes split has none (each episode is one task)")
     kind = learner_kind(LEARNERS.get(learner.name))

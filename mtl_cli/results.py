@@ -68,10 +68,12 @@ def per_task_rows(records: list[dict], size_key: str = "n_train_per_task") -> li
 
 
 def episode_rows(records: list[dict]) -> list[dict]:
-    """One row per (learner, n_way, k_shot): mean accuracy and 95% CI over all episodes (of all seeds)."""
+    """One row per (learner, n_way, k_shot): mean accuracy and 95% CI over all episodes (of all seeds),
+    and whether the learner used the unlabelled queries (``inference``: inductive or transductive)."""
     rows = []
     for (label, n_way, k_shot), members in group(records, ("learner", "n_way", "k_shot")).items():
-        row = {"learner": label, "n_way": n_way, "k_shot": k_shot}
+        row = {"learner": label, "inference": members[0].get("inference", "inductive"), "n_way": n_way,
+               "k_shot": k_shot}
         row["accuracy_mean"], row["accuracy_ci95"] = mean_ci95([r["accuracy"] for r in members])
         row["n_episodes"] = len(members)
         row["n_runs"] = len({r["seed"] for r in members})

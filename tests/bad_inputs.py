@@ -453,6 +453,11 @@ CASES = {
     "meta-in-plain-prototypes": ("check", learner("{name: prototypes}"), {}, "prototypes is a meta-learner"),
     "meta-in-plain-ridge-head": ("check", learner("{name: ridge-head}"), {}, "ridge-head is a meta-learner"),
     "meta-in-plain-reptile": ("check", learner("{name: reptile}"), {}, "reptile is a meta-learner"),
+    "transductive-outside-episodes": ("check", synthetic(learners="  - {name: prototypes, transductive: true}",
+                                                         split=", holdout_tasks: 0.3"), {},
+                                      "learners[0].transductive: transductive inference"),
+    "transductive-not-bool": ("check", "dataset: {name: 20newsgroups}\nsplit: {name: episodes}\n"
+                              "learners: [{name: prototypes, transductive: 'yes'}]\n", {}, "'transductive' parameter"),
     "ridge-head-l2s-empty": (
         "check",
         synthetic(learners="  - {name: ridge-head, l2s: []}", split=", holdout_tasks: 0.3"),

@@ -158,7 +158,9 @@ class MetaLearner(BaseEstimator):
         candidates = list(candidates)
         chosen = candidates[0]
         if validation is not None and len(candidates) > 1:
-            scores = [validation.score(lambda Xs, ys, v=v: adapt(Xs, ys, v)) for v in candidates]
+            with_queries = getattr(self, "transductive", False)
+            scores = [validation.score(lambda Xs, ys, *queries, v=v: adapt(Xs, ys, v, *queries), with_queries)
+                      for v in candidates]
             self.validation_scores_ = getattr(self, "validation_scores_", {}) | {
                 name: dict(zip(map(float, candidates), scores))
             }
@@ -194,31 +196,89 @@ class Prototypes(MetaLearner):
     is their mean (then unit length), and a query goes to the class of the
     most similar centroid.
 
+    Transductive (``transductive: true``, episodes only): the episode's
+    unlabelled query documents refine the centroids by ``refine_steps`` soft
+    k-means steps (Ren et al., 2018): with s_qc the cosine of query q and
+    centroid c and r_qc = softmax_c(temperature s_qc), each centroid becomes
+    the unit-length mean of its support documents and of every query weighted
+    by r_qc. The temperature is chosen on meta-validation episodes. Query
+    labels are never seen; results are marked ``inference: transductive``.
+
     Parameters
     ----------
     projection : {"none", "lsa"}, default="none"
         LSA (TruncatedSVD) fitted on the meta-training documents, or none.
     n_components : int, default=200
         Dimensions of the LSA projection.
+    transductive : bool, default=False
+        Refine the centroids with the episode's unlabelled queries.
+    temperatures : list of float, default=(1.0, 5.0, 10.0, 20.0)
+        Candidate softmax temperatures of the refinement, chosen on meta-validation.
+    refine_steps : int, default=3
+        Soft k-means steps.
     random_state : int, RandomState instance or None, default=None
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, projection="none", n_components=200, random_state=None):
+    SCALARS = MetaLearner.SCALARS + (("refine_steps", 1, False, True),)
+    LISTS = MetaLearner.LISTS + (("temperatures", 0, True, False),)
+
+    def __init__(self, projection="none", n_components=200, transductive=False, temperatures=(1.0, 5.0, 10.0, 20.0),
+                 refine_steps=3, random_state=None):
         self.projection = projection
         self.n_components = n_components
+        self.transductive = transductive
+        self.temperatures = temperatures
+        self.refine_steps = refine_steps
         self.random_state = random_state
+
+    def check(self) -> None:
+        super().check()
+        if not isinstance(self.transductive, bool):
+            raise ValueError(f"The 'transductive' parameter of Prototypes must be true or false. Got "
+                             f"{self.transductive!r} instead.")
 
     def meta_fit(self, X, y, tasks=None, validation=None):
         self.check()
         self.fit_projection(X)
+        if self.transductive:
+            self.temperature_ = self.choose("temperature", sorted(self.temperatures), validation, self.head)
         return self
 
-    def adapt(self, X_support, y_support):
+    def head(self, X_support, y_support, temperature, X_query=None):
         Z = unit_rows(self.projection_(X_support))
         classes, labels = np.unique(y_support, return_inverse=True)
-        centroids = unit_rows(np.vstack([np.asarray(Z[labels == c].mean(axis=0)) for c in range(len(classes))]))
-        return LinearScores(UnitRows(self.projection_), centroids.T, 0.0, classes)
+        means = np.vstack([np.asarray(Z[labels == c].mean(axis=0)) for c in range(len(classes))])
+        centroids = unit_rows(means)
+        if X_query is not None and X_query.shape[0]:
+            counts = np.bincount(labels, minlength=len(classes))[:, None].astype(float)
+            sums = means * counts
+            Q = np.asarray(unit_rows(self.projection_(X_query)).toarray() if sp.issparse(X_query) else
+                           unit_rows(self.projection_(X_query)))
+            for _ in range(self.refine_steps):
+                logits = temperature * np.asarray(safe_sparse_dot(Q, centroids.T))
+                weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+                weights /= weights.sum(axis=1, keepdims=True)
+                centroids = unit_rows((sums + weights.T @ Q) / (counts + weights.sum(axis=0)[:, None]))
+        return LinearScores(UnitRows(self.projection_), np.asarray(centroids).T, 0.0, classes)
+
+    def adapt(self, X_support, y_support, X_query=None):
+        """Centroids of the support set, refined with the unlabelled ``X_query`` when transductive.
+
+        Parameters
+        ----------
+        X_support : {array-like, sparse matrix} of shape (n_support, n_features)
+        y_support : array-like of shape (n_support,)
+        X_query : {array-like, sparse matrix} of shape (n_query, n_features), default=None
+            The episode's unlabelled queries (used only when ``transductive``).
+
+        Returns
+        -------
+        classifier : object with ``predict(X)``
+        """
+        if not self.transductive:
+            X_query = None
+        return self.head(X_support, y_support, getattr(self, "temperature_", 1.0), X_query)
 
 
 @LEARNERS.register("ridge-head")

@@ -76,14 +76,28 @@ class EpisodicValidation:
         self.X, self.labels, self.n_way, self.k_shot = X, labels, n_way, k_shot
         self.episodes = sample_episodes(labels, labels, classes, n_way, k_shot, n_query, n_episodes, seed, "meta-val")
 
-    def score(self, adapt) -> float:
-        """Mean accuracy over the validation episodes of the classifiers ``adapt(X_support, y_support)`` returns."""
-        return float(np.mean([episode_accuracy(adapt, self.X, self.X, e) for e in self.episodes]))
+    def score(self, adapt, with_queries: bool = False) -> float:
+        """Mean accuracy over the validation episodes of the classifiers ``adapt(X_support, y_support)``
+        (or ``adapt(X_support, y_support, X_query)``, transductive) returns."""
+        return float(np.mean([episode_accuracy(adapt, self.X, self.X, e, with_queries) for e in self.episodes]))
 
 
-def episode_accuracy(adapt, X_support_pool, X_query_pool, episode) -> float:
-    classifier = adapt(X_support_pool[episode.support], episode.support_labels)
-    return float(np.mean(classifier.predict(X_query_pool[episode.query]) == episode.query_labels))
+def episode_predictions(adapt, X_support_pool, X_query_pool, episode, with_queries: bool = False):
+    """The predicted labels of an episode's queries; a transductive learner also gets the queries
+    (their features, never their labels)."""
+    queries = X_query_pool[episode.query]
+    extra = (queries,) if with_queries else ()
+    return adapt(X_support_pool[episode.support], episode.support_labels, *extra).predict(queries)
+
+
+def episode_accuracy(adapt, X_support_pool, X_query_pool, episode, with_queries: bool = False) -> float:
+    predictions = episode_predictions(adapt, X_support_pool, X_query_pool, episode, with_queries)
+    return float(np.mean(predictions == episode.query_labels))
+
+
+def inference_of(model) -> str:
+    """``transductive`` when the learner adapts with the unlabelled queries, else ``inductive``."""
+    return "transductive" if getattr(model, "transductive", False) is True else "inductive"
 
 
 def single_task_adapter(learner):
@@ -109,6 +123,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
         split.n_episodes, cell.seed, "meta-test",
     )
     adapt = model.adapt if learner_kind(model) == "meta" else single_task_adapter(model)
+    inference = inference_of(model)
     records = []
     start = time.perf_counter()
     for index, episode in enumerate(episodes):
@@ -119,7 +134,9 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
                 "k_shot": cell.size,
                 "episode": index,
                 "classes": list(episode.classes),
-                "accuracy": episode_accuracy(adapt, data.X_support, data.X_query, episode),
+                "inference": inference,
+                "accuracy": episode_accuracy(adapt, data.X_support, data.X_query, episode,
+                                             inference == "transductive"),
                 "n_features": data.n_features,
                 "fit_seconds": fit_seconds,
                 "featurize_seconds": data.featurize_seconds,

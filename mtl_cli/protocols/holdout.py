@@ -37,7 +37,8 @@ class TaskValidation:
             if len(query):
                 self.splits.append((support, query))
 
-    def score(self, adapt) -> float:
+    def score(self, adapt, with_queries: bool = False) -> float:
+        """Mean accuracy of ``adapt`` over the validation tasks (inductive: queries are never passed)."""
         accuracies = []
         for support, query in self.splits:
             classifier = adapt(self.X[support], self.y[support])
