@@ -6,7 +6,7 @@ A generated block sits between two markers; the first names its source:
     <!-- table: runs/newsgroups-mtl/accuracy.json rows=n_train_per_task -->
                                                         a pivot: one row per size, one column per learner
     <!-- table: runs/newsgroups-fewshot/accuracy.json rows=learner cols=k_shot scale=100 digits=1 -->
-    <!-- run: runs/newsgroups-mtl -->                    when, with what, and how long (its manifest)
+    <!-- run: runs/newsgroups-mtl -->                    when and with what (its manifest)
     ...
     <!-- /table -->   (or <!-- /run -->)
 
@@ -68,10 +68,9 @@ def pivot(rows: list[dict], options: dict) -> str:
 def run_info(run_dir: Path) -> str:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     started = datetime.datetime.fromisoformat(manifest["started"])
-    seconds = (datetime.datetime.fromisoformat(manifest["finished"]) - started).total_seconds()
     versions = manifest["versions"]
     return (f"Measured {started.date()} with mtl {versions['mtl']}, scikit-learn {versions['scikit-learn']}, "
-            f"`n_jobs: {manifest['n_jobs']}` ({seconds:.0f} s for the cells not already done).\n")
+            f"`n_jobs: {manifest['n_jobs']}`.\n")
 
 
 def generate(kind: str, source: str, options: str, root: Path) -> str:
