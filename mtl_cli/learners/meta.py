@@ -17,7 +17,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from ..data.base import stable_hash
 from ..registry import LEARNERS
-from ..validation import check_choice, check_number, check_numbers
+from ..validation import check_bool, check_choice, check_number, check_numbers
 from .base import seed_of
 
 PROJECTIONS = ("none", "lsa")
@@ -147,18 +147,18 @@ class MetaLearner(BaseEstimator):
         ).fit(X)
         return self.projection_
 
-    def choose(self, name: str, candidates, validation, adapt, tolerance: float = 0.005):
+    def choose(self, name: str, candidates, validation, adapt, tolerance: float = 0.005, with_queries: bool = False):
         """Pick a meta-hyperparameter on the validation episodes (or tasks).
 
         ``candidates`` come in order of preference, the most conservative
         first (strongest regularization, smallest step); the first whose mean
         validation accuracy is within ``tolerance`` of the best wins, so a
         near-tie on a few validation tasks does not pick an unstable value.
+        ``with_queries``: ``adapt`` also takes the unlabelled queries (transductive).
         """
         candidates = list(candidates)
         chosen = candidates[0]
         if validation is not None and len(candidates) > 1:
-            with_queries = getattr(self, "transductive", False)
             scores = [validation.score(lambda Xs, ys, *queries, v=v: adapt(Xs, ys, v, *queries), with_queries)
                       for v in candidates]
             self.validation_scores_ = getattr(self, "validation_scores_", {}) | {
@@ -169,15 +169,18 @@ class MetaLearner(BaseEstimator):
         return chosen
 
 
-def ridge_head(Z, y, l2, offset=None, signed=False):
+def ridge_head(Z, y, l2, offset=None, signed=False, targets=None):
     """Closed-form ridge on one-hot targets, in dual form (n_support << d): W = h + Z^T (Z Z^T + l2 I)^{-1} (Y - Z h).
 
     A constant feature gives each class a bias; h (``offset``) defaults to 0.
     ``signed``: one column of +-1 targets for labels {0, 1} instead.
+    ``targets``: the (n, classes) matrix Y itself (soft labels), its classes those of ``y``.
     Returns (W of shape (d, n_columns), b, classes).
     """
     classes, labels = np.unique(y, return_inverse=True)
     Y = (2.0 * labels - 1.0)[:, None] if signed else np.eye(len(classes))[labels]
+    if targets is not None:
+        Y = targets
     if offset is not None:
         Y = Y - np.asarray(safe_sparse_dot(Z, offset))[:, None]
     K = np.asarray(safe_sparse_dot(Z, Z.T, dense_output=True)) + 1.0  # + 1: the constant feature
@@ -242,7 +245,8 @@ class Prototypes(MetaLearner):
         self.check()
         self.fit_projection(X)
         if self.transductive:
-            self.temperature_ = self.choose("temperature", sorted(self.temperatures), validation, self.head)
+            self.temperature_ = self.choose("temperature", sorted(self.temperatures), validation, self.head,
+                                            with_queries=True)
         return self
 
     def head(self, X_support, y_support, temperature, X_query=None):
@@ -289,6 +293,13 @@ class RidgeHead(MetaLearner):
     accuracy on meta-validation episodes. (Its scale only matters for a
     loss, not for the argmax, so it is not learned here.)
 
+    Transductive (``transductive: true``, episodes only): ``refine_steps``
+    times, the head scores the episode's unlabelled queries, turns the scores
+    into soft labels r_qc = softmax_c(temperature s_qc), and is refitted on
+    the support (one-hot) and the queries (soft labels) together. The
+    temperature is chosen on meta-validation episodes after l2. Query labels
+    are never seen; results are marked ``inference: transductive``.
+
     Parameters
     ----------
     l2s : list of float, default=(0.01, 0.1, 1.0, 10.0)
@@ -297,29 +308,80 @@ class RidgeHead(MetaLearner):
         LSA (TruncatedSVD) fitted on the meta-training documents, or none.
     n_components : int, default=200
         Dimensions of the LSA projection.
+    transductive : bool, default=False
+        Refit the head with the episode's unlabelled queries and their soft labels.
+    temperatures : list of float, default=(1.0, 5.0, 10.0, 20.0)
+        Candidate softmax temperatures, chosen on meta-validation.
+    refine_steps : int, default=3
     random_state : int, RandomState instance or None, default=None
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), projection="none", n_components=200, random_state=None):
+    SCALARS = MetaLearner.SCALARS + (("refine_steps", 1, False, True),)
+    LISTS = MetaLearner.LISTS + (("temperatures", 0, True, False),)
+
+    def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), projection="none", n_components=200, transductive=False,
+                 temperatures=(1.0, 5.0, 10.0, 20.0), refine_steps=3, random_state=None):
         self.l2s = l2s
         self.projection = projection
         self.n_components = n_components
+        self.transductive = transductive
+        self.temperatures = temperatures
+        self.refine_steps = refine_steps
         self.random_state = random_state
+
+    def check(self) -> None:
+        super().check()
+        check_bool(type(self).__name__, "transductive", self.transductive)
 
     def head(self, X_support, y_support, l2):
         project = self.projection_
         W, b, classes = ridge_head(project(X_support), y_support, l2)
         return LinearScores(project, W, b, classes)
 
+    def refined_head(self, X_support, y_support, temperature, X_query=None):
+        """The head refitted ``refine_steps`` times on the support and the queries' soft labels."""
+        head = self.head(X_support, y_support, self.l2_)
+        if X_query is None or not X_query.shape[0]:
+            return head
+        project = self.projection_
+        Z = sp.vstack([project(X_support), project(X_query)]) if sp.issparse(X_support) else np.vstack(
+            [project(X_support), project(X_query)])
+        onehot = np.eye(len(head.classes))[np.searchsorted(head.classes, y_support)]
+        for _ in range(self.refine_steps):
+            logits = temperature * head.decision_function(X_query)
+            soft = np.exp(logits - logits.max(axis=1, keepdims=True))
+            soft /= soft.sum(axis=1, keepdims=True)
+            W, b, classes = ridge_head(Z, y_support, self.l2_, targets=np.vstack([onehot, soft]))
+            head = LinearScores(project, W, b, classes)
+        return head
+
     def meta_fit(self, X, y, tasks=None, validation=None):
         self.check()
         self.fit_projection(X)
         self.l2_ = self.choose("l2", sorted(self.l2s, reverse=True), validation, self.head)
+        if self.transductive:
+            self.temperature_ = self.choose("temperature", sorted(self.temperatures), validation, self.refined_head,
+                                            with_queries=True)
         return self
 
-    def adapt(self, X_support, y_support):
-        return self.head(X_support, y_support, self.l2_)
+    def adapt(self, X_support, y_support, X_query=None):
+        """The ridge head of the support set, refitted with the unlabelled ``X_query`` when transductive.
+
+        Parameters
+        ----------
+        X_support : {array-like, sparse matrix} of shape (n_support, n_features)
+        y_support : array-like of shape (n_support,)
+        X_query : {array-like, sparse matrix} of shape (n_query, n_features), default=None
+            The episode's unlabelled queries (used only when ``transductive``).
+
+        Returns
+        -------
+        classifier : object with ``predict(X)``
+        """
+        if not self.transductive:
+            return self.head(X_support, y_support, self.l2_)
+        return self.refined_head(X_support, y_support, getattr(self, "temperature_", 1.0), X_query)
 
 
 def training_task_weights(X, y, tasks, l2: float) -> np.ndarray:

@@ -77,3 +77,21 @@ learners: [{{name: prototypes}}, {{name: prototypes, transductive: true}}, {{nam
     assert result.exit_code == 0, result.output
     compared = (runs / "t" / "comparison.csv").read_text()
     assert "single-task" in compared and "transductive" not in compared
+
+
+def test_transductive_ridge_head_helps_and_never_reads_query_labels():
+    from mtl_cli.learners import RidgeHead
+
+    X, labels = clusters(seed=2)
+    episodes = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 60, 0, "test")
+    inductive = RidgeHead(l2s=[1.0]).meta_fit(X, labels)
+    transductive = RidgeHead(l2s=[1.0], transductive=True, temperatures=[20.0]).meta_fit(X, labels)
+    plain = np.mean([episode_accuracy(inductive.adapt, X, X, e) for e in episodes])
+    refined = np.mean([episode_accuracy(transductive.adapt, X, X, e, True) for e in episodes])
+    # self-training gains less than refining centroids (and a cold softmax hurts: meta-validation picks it)
+    assert refined > plain + 0.015
+    rng = np.random.default_rng(3)
+    for episode in episodes[:10]:
+        shuffled = replace(episode, query_labels=rng.permutation(episode.query_labels))
+        assert np.array_equal(episode_predictions(transductive.adapt, X, X, episode, True),
+                              episode_predictions(transductive.adapt, X, X, shuffled, True))
