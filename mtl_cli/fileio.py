@@ -8,6 +8,7 @@ but never execute anything.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -19,28 +20,29 @@ import scipy.sparse as sp
 META = "__meta__"
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old or the new content, never a part.
+@contextlib.contextmanager
+def atomic_file(path: Path):
+    """A binary file object whose content replaces ``path`` whole when the block ends, or not at all.
 
     The temporary file has a unique name beside the target, so two writers
-    never share one.
+    never share one; it is removed if the block fails.
     """
     path = Path(path)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            yield f
         os.replace(partial, path)
     except BaseException:
-        with_suppressed_os_error(os.unlink, partial)
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
         raise
 
 
-def with_suppressed_os_error(function, *args) -> None:
-    try:
-        function(*args)
-    except OSError:
-        pass
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    with atomic_file(path) as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def encode(name: str, value, arrays: dict) -> dict:
@@ -93,15 +95,8 @@ def save_arrays(path: Path, fields: dict) -> None:
     for name, value in fields.items():
         meta[name] = encode(name, value, arrays)
     arrays[META] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    path = Path(path)
-    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(partial, path)
-    except BaseException:
-        with_suppressed_os_error(os.unlink, partial)
-        raise
+    with atomic_file(path) as f:
+        np.savez(f, **arrays)
 
 
 def load_arrays(path: Path) -> dict:
