@@ -3,7 +3,7 @@
 A cell counts as done once its records file holds a JSON list of records;
 an empty or corrupt one counts as not done (refitted, with a warning).
 Models are stored with skops, and loaded only when every type they name is
-one of ours (``mtl_cli.*``) or one that skops trusts by default (numpy,
+a class defined in mtl_cli or one that skops trusts by default (numpy,
 scipy, scikit-learn): a model file from somebody else's run can fail to
 load, but it never runs code. One ``mtl train`` or ``mtl eval`` writes a
 run at a time (an ``fcntl`` lock on ``.lock``).
@@ -154,8 +154,9 @@ class RunDirectory:
         warnings.warn(f"{path} {reason}; the cell counts as not done and is refitted", RunWarning)
         return None
 
-    def has(self, cell) -> bool:
-        return self.cell_records(cell) is not None
+    def finished(self, cells) -> dict:
+        """{cell id: records} of the cells whose files hold records (each file read once)."""
+        return {c.id: records for c in cells if (records := self.cell_records(c)) is not None}
 
     def save(self, cell, records: list[dict], model=None) -> None:
         """Model first, records last: a cell counts as done once its records exist.
@@ -187,9 +188,6 @@ class RunDirectory:
             )
         return skops.io.loads(data, trusted=untrusted)
 
-    def records(self, cells) -> list[dict]:
-        return [r for c in cells for r in (self.cell_records(c) or [])]
-
     def load_config(self):
         from . import config as config_module
 
@@ -208,11 +206,7 @@ class RunDirectory:
 
     def check_versions(self) -> None:
         """Warn when the run was made with other versions of the packages that compute it."""
-        path = self.path / "manifest.json"
-        try:
-            recorded = json.loads(path.read_text(encoding="utf-8")).get("versions", {})
-        except (OSError, ValueError, AttributeError):
-            return
+        recorded = read_manifest(self.path).get("versions", {})
         now = versions()
         changed = [f"{k} {recorded[k]} -> {now[k]}" for k in now if k in recorded and recorded[k] != now[k]]
         if changed:
@@ -235,13 +229,22 @@ def manifest(experiment, config_hash: str, started: str, finished: str, n_jobs: 
     }
 
 
+def read_manifest(run_dir: Path) -> dict:
+    """A run's manifest.json, or {} when it is missing or unreadable."""
+    try:
+        manifest = json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def run_protocol(run_dir: Path) -> str:
     """The protocol a run was made with, as its manifest records it."""
-    path = Path(run_dir) / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))["protocol"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UserError(f"{path}: missing or unreadable; run 'mtl train' on this run's config again") from None
+    protocol = read_manifest(run_dir).get("protocol")
+    if not isinstance(protocol, str):
+        path = Path(run_dir) / "manifest.json"
+        raise UserError(f"{path}: missing or unreadable; run 'mtl train' on this run's config again")
+    return protocol
 
 
 def newest_run(runs_root: Path) -> Path:

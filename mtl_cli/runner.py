@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
-import hashlib
 import json
 import time
 import traceback
@@ -24,6 +23,8 @@ import yaml
 
 from .config import Cell, Experiment
 from .errors import ConfigError, DataError, UserError
+from .grid import expand
+from .hashing import spec_hash
 from .prepare import corpus_of, make_split, warn_about_tasks
 from .protocols import PROTOCOLS
 from .registry import LEARNERS
@@ -213,18 +214,12 @@ def preflight(experiment: Experiment, cache_dir: str | None, refresh: bool = Fal
     names = [t.name for t in tasks]
     smallest = min(len(t.train_index) for t in tasks)
     for i, learner in enumerate(experiment.learners):
-        folds = learner.params.get("cv", 0)
-        if "all" in experiment.sizes and isinstance(folds, int) and folds > smallest:
-            raise ConfigError(f"{experiment.source}: learners[{i}].cv: {folds} folds, but the smallest task has "
-                              f"{smallest} training samples")
-        graph = learner.params.get("task_graph")
-        graphs = graph["grid"] if isinstance(graph, dict) and "grid" in graph else [graph]
-        for value in graphs:
-            task_ids(value, names, f"{experiment.source}: learners[{i}].task_graph")
-
-
-def config_hash(experiment: Experiment) -> str:
-    return hashlib.sha256(json.dumps(experiment.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+        for point in expand(learner.params):
+            folds = point.get("cv", 0)
+            if "all" in experiment.sizes and isinstance(folds, int) and folds > smallest:
+                raise ConfigError(f"{experiment.source}: learners[{i}].cv: {folds} folds, but the smallest task "
+                                  f"has {smallest} training samples")
+            task_ids(point.get("task_graph"), names, f"{experiment.source}: learners[{i}].task_graph")
 
 
 def now() -> str:
@@ -249,20 +244,27 @@ def train(
     with run.lock(wait):
         run.write_config(yaml.safe_dump(experiment.as_dict(), sort_keys=False))
         cells = experiment.cells()
-        todo = [c for c in cells if force or not run.has(c)]
+        done = run.finished(cells)  # each cell file is read once: here, or written by fit_grid
+        todo = [c for c in cells if force or c.id not in done]
         summary = RunSummary(run.path, experiment.protocol, len(cells), n_skipped=len(cells) - len(todo))
         if todo:
-            fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary)
+            fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary, done)
         with disk_errors(run.path):
-            summary.tables = write_tables(run.path, run.records(cells), experiment.name, experiment.size_key,
+            summary.tables = write_tables(run.path, records_of(cells, done), experiment.name, experiment.size_key,
                                           experiment.protocol)
-        run.write_manifest(manifest(experiment, config_hash(experiment), started, now(), n_jobs))
+        run.write_manifest(manifest(experiment, spec_hash(experiment.as_dict()), started, now(), n_jobs))
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary) -> None:
-    """Featurize each distinct grid point once (in parallel), then fit the cells (in parallel)."""
+def records_of(cells, done: dict) -> list[dict]:
+    """The records of the finished cells, in grid order."""
+    return [record for cell in cells for record in done.get(cell.id, [])]
+
+
+def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary, done: dict) -> None:
+    """Featurize each distinct grid point once (in parallel), then fit the cells (in parallel); the
+    records of each fitted cell go to its file and to ``done``."""
     specs = {}
     for cell in todo:
         specs.setdefault(spec_key(experiment, cell), experiment.feature_spec(cell.seed, cell.size))
@@ -281,6 +283,7 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary)
     def keep(outcome: CellOutcome):
         if outcome.error is None:
             run.save(outcome.cell, outcome.records, outcome.model)
+            done[outcome.cell.id] = outcome.records
         else:
             summary.failures.append(outcome)
         advance()
@@ -302,16 +305,18 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) 
     with run.lock(wait):
         all_cells = experiment.cells()
         cells = [c for c in all_cells if run.model_file(c).exists()]
+        done = run.finished(all_cells)
         summary = RunSummary(run.path, experiment.protocol, len(all_cells), n_skipped=len(all_cells) - len(cells))
         advance = progress.stage("evaluating", len(cells)) if progress else (lambda *_: None)
 
         def fit_seconds(cell):
-            old = run.cell_records(cell) or []
+            old = done.get(cell.id, [])
             return old[0].get("fit_seconds", float("nan")) if old else float("nan")
 
         def keep(outcome: CellOutcome):
             if outcome.error is None:
                 run.save(outcome.cell, outcome.records)
+                done[outcome.cell.id] = outcome.records
             else:
                 summary.failures.append(outcome)
             advance()
@@ -325,7 +330,7 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) 
         ]
         execute(tasks, n_jobs, experiment.backend, keep)
         with disk_errors(run.path):
-            summary.tables = write_tables(run.path, run.records(all_cells), experiment.name, experiment.size_key,
-                                          experiment.protocol)
+            summary.tables = write_tables(run.path, records_of(all_cells, done), experiment.name,
+                                          experiment.size_key, experiment.protocol)
     summary.seconds = time.perf_counter() - start
     return summary
