@@ -30,7 +30,6 @@ from .yamlio import load_yaml
 
 MAX_CELLS = 100_000
 RUN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
-PROTOCOLS = ("plain", "holdout", "episodic")
 
 
 class BackendSchema(BaseModel):
@@ -302,6 +301,7 @@ def build(raw: Any, source: str, base_dir: Path | None) -> Experiment:
         learner = component(raw_learner, LEARNERS, key)
         check_protocol(learner, protocol, key)
         for point in expand(learner.params, key):
+            check_inference(point, protocol, key)
             check_instance(LEARNERS.get(learner.name), point, key)
             check_folds(point, sizes, split, key)
         chosen.append(learner)
@@ -355,11 +355,6 @@ def check_protocol(learner: Component, protocol: str, key: str) -> None:
     from .learners.base import learner_kind
     from .protocols import PROTOCOLS
 
-    if protocol != "episodic" and learner.params.get("transductive") not in (None, False):
-        raise ConfigError(f"{key}.transductive: transductive inference uses an episode's unlabelled queries; "
-                          "it needs the episodes split")
-    if protocol == "episodic" and isinstance(learner.params.get("task_graph"), (list, dict)):
-        raise ConfigError(f"{key}.task_graph: names tasks, but the episodes split has none (each episode is one task)")
     kind = learner_kind(LEARNERS.get(learner.name))
     if kind not in PROTOCOLS[protocol].accepts:
         needs = sorted(name for name, p in PROTOCOLS.items() if kind in p.accepts)
@@ -368,6 +363,15 @@ def check_protocol(learner: Component, protocol: str, key: str) -> None:
             f"one (it needs protocol {' or '.join(needs)}: holdout_tasks > 0 in hierarchy-pairs or by-column, "
             "or the episodes split)"
         )
+
+
+def check_inference(params: dict, protocol: str, key: str) -> None:
+    """Parameters that only make sense in episodes (or outside them), checked on one grid point."""
+    if protocol != "episodic" and params.get("transductive") not in (None, False):
+        raise ConfigError(f"{key}.transductive: transductive inference uses an episode's unlabelled queries; "
+                          "it needs the episodes split")
+    if protocol == "episodic" and isinstance(params.get("task_graph"), list):
+        raise ConfigError(f"{key}.task_graph: names tasks, but the episodes split has none (each episode is one task)")
 
 
 def check_folds(params: dict, sizes: list, split: Component, key: str) -> None:
