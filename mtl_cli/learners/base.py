@@ -6,7 +6,8 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 
 def per_task_accuracy(y_true, y_pred, tasks) -> dict:
@@ -61,6 +62,20 @@ class MultiTaskClassifierMixin(ClassifierMixin):
         y_pred = self.predict(X, tasks)
         tasks = self.check_tasks(tasks, len(y_pred))
         return float(np.mean(list(per_task_accuracy(np.asarray(y), y_pred, tasks).values())))
+
+    def fit_inputs(self, X, y, tasks, dtype="numeric"):
+        """``fit``'s validation, for every learner: X (CSR or dense) and y by scikit-learn's
+        ``validate_data``, y as classification targets, one task id per row. Returns (X, y, tasks)."""
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=dtype)
+        check_classification_targets(y)
+        return X, y, as_tasks(tasks, X.shape[0])
+
+    def predict_inputs(self, X, tasks, dtype="numeric"):
+        """``predict``'s validation: fitted, X with the features seen in fit, task ids seen in fit.
+        Returns (X, tasks)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=dtype)
+        return X, self.check_tasks(tasks, X.shape[0])
 
     def check_tasks(self, tasks, n_samples: int | None = None) -> np.ndarray:
         """Validate predict-time task ids against those seen in fit.

@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..optim.datafits import StackedTasks
 from ..registry import LEARNERS
 from ..validation import check_choice, check_number
-from .base import BaseMultiTaskClassifier, as_tasks
+from .base import BaseMultiTaskClassifier
 
 
 @LEARNERS.register("mt-svm")
@@ -96,9 +94,7 @@ class MultiTaskSVC(BaseMultiTaskClassifier):
         from sklearn.svm import LinearSVC
 
         self.check()
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-        check_classification_targets(y)
-        tasks = as_tasks(tasks, X.shape[0])
+        X, y, tasks = self.fit_inputs(X, y, tasks, dtype=np.float64)
         self.tasks_ = np.unique(tasks)
         self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
         if any(len(classes) > 2 for classes in self.classes_):
@@ -138,9 +134,8 @@ class MultiTaskSVC(BaseMultiTaskClassifier):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
-        index = np.searchsorted(self.tasks_, self.check_tasks(tasks, X.shape[0]))
+        X, tasks = self.predict_inputs(X, tasks, dtype=np.float64)
+        index = np.searchsorted(self.tasks_, tasks)
         scores = X @ self.coef_.T
         scores = np.asarray(scores.toarray() if sp.issparse(scores) else scores)
         return scores[np.arange(X.shape[0]), index] + self.intercept_[index]

@@ -9,8 +9,6 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..optim.datafits import LOSSES, MultiTaskDatafit, StackedTasks
 from ..optim.penalties import PENALTIES, make_penalty
@@ -18,7 +16,7 @@ from ..optim.solvers import fista, lbfgs, sparsa
 from ..errors import NumericalError
 from ..registry import LEARNERS
 from ..validation import check_bool, check_number
-from .base import BaseMultiTaskClassifier, as_tasks
+from .base import BaseMultiTaskClassifier
 
 SOLVER_NAMES = ("auto", "lbfgs", "sparsa", "fista", "pgd")
 
@@ -195,10 +193,8 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
     def stack(self, X, y, tasks, on_support=False):
         """Validate the inputs, set the task and column attributes, and build the lifted problem."""
         self.check()
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-        check_classification_targets(y)
+        X, y, tasks = self.fit_inputs(X, y, tasks, dtype=np.float64)
         warn_on_scale(X)
-        tasks = as_tasks(tasks, X.shape[0])
         column_task, positive = self.columns(y, tasks)
         rows, cols, signs = [], [], []
         task_index = np.searchsorted(self.tasks_, tasks)
@@ -313,9 +309,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, max classes)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
-        tasks = self.check_tasks(tasks, X.shape[0])
+        X, tasks = self.predict_inputs(X, tasks, dtype=np.float64)
         scores = X @ self.coef_.T + self.intercept_
         scores = np.asarray(scores.toarray() if sp.issparse(scores) else scores)
         task_index = np.searchsorted(self.tasks_, tasks)

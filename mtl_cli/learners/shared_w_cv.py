@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..data.base import stable_hash
 from ..optim.penalties import PENALTIES
 from ..registry import LEARNERS
 from ..validation import check_choice, check_number, check_numbers
-from .base import BaseMultiTaskClassifier, as_tasks, per_task_accuracy, seed_of
+from .base import BaseMultiTaskClassifier, per_task_accuracy, seed_of
 from .shared_w import MultiTaskLinearClassifier
 
 
@@ -126,9 +125,7 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         self : object
         """
         self.check()
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-        check_classification_targets(y)
-        tasks = as_tasks(tasks, len(y))
+        X, y, tasks = self.fit_inputs(X, y, tasks, dtype=np.float64)
         if len(y) < self.cv:
             n = len(y)
             raise ValueError(f"cv={self.cv} folds need at least {self.cv} samples, got {n} sample{'s' * (n != 1)}")
@@ -191,8 +188,7 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, max classes)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
+        X, tasks = self.predict_inputs(X, tasks, dtype=np.float64)
         return self.best_estimator_.decision_function(X, tasks)
 
     @available_if(lambda self: self.loss == "logistic")
@@ -225,6 +221,5 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
+        X, tasks = self.predict_inputs(X, tasks, dtype=np.float64)
         return self.best_estimator_.predict(X, tasks)

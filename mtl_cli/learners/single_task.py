@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.dummy import DummyClassifier
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..registry import LEARNERS
-from .base import BaseMultiTaskClassifier, as_tasks
+from .base import BaseMultiTaskClassifier
 from .estimators import check_estimator_spec, estimator_classes, make_estimator
 
 
@@ -71,9 +69,7 @@ class SingleTaskClassifier(WrapsEstimator):
         -------
         self : object
         """
-        X, y = validate_data(self, X, y, accept_sparse="csr")
-        check_classification_targets(y)
-        tasks = as_tasks(tasks, X.shape[0])
+        X, y, tasks = self.fit_inputs(X, y, tasks)
         self.tasks_ = np.unique(tasks)
         self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
         self.estimators_ = {
@@ -95,9 +91,7 @@ class SingleTaskClassifier(WrapsEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
-        tasks = self.check_tasks(tasks, X.shape[0])
+        X, tasks = self.predict_inputs(X, tasks)
         predictions = np.empty(X.shape[0], dtype=object)
         for t in np.unique(tasks):
             rows = tasks == t
@@ -135,9 +129,8 @@ class PooledClassifier(WrapsEstimator):
         -------
         self : object
         """
-        X, y = validate_data(self, X, y, accept_sparse="csr")
-        check_classification_targets(y)
-        self.tasks_ = np.unique(as_tasks(tasks, X.shape[0]))
+        X, y, tasks = self.fit_inputs(X, y, tasks)
+        self.tasks_ = np.unique(tasks)
         self.classes_ = np.unique(y)
         self.estimator_ = fit_one(self.estimator, self.estimator_params, self.random_state, X, y)
         return self
@@ -155,7 +148,5 @@ class PooledClassifier(WrapsEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
-        self.check_tasks(tasks, X.shape[0])
+        X, _ = self.predict_inputs(X, tasks)
         return self.estimator_.predict(X)
