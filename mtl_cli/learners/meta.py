@@ -88,8 +88,10 @@ class MetaLearner(BaseEstimator):
 
     # the ranges of the parameters meta-learners share: (name, low, low_open, integer); lists hold candidates
     SCALARS = (("n_components", 1, False, True), ("meta_l2", 0, False, False), ("n_meta_tasks", 1, False, True),
-               ("inner_steps", 1, False, True), ("meta_lr", 0, True, False), ("n_meta_iterations", 1, False, True))
-    LISTS = (("l2s", 0, True, False), ("ranks", 1, False, True), ("inner_lrs", 0, True, False))
+               ("inner_steps", 1, False, True), ("meta_lr", 0, True, False), ("n_meta_iterations", 1, False, True),
+               ("refine_steps", 1, False, True))
+    LISTS = (("l2s", 0, True, False), ("ranks", 1, False, True), ("inner_lrs", 0, True, False),
+             ("temperatures", 0, True, False))
 
     def check(self) -> None:
         """Validate the parameters this learner has; ValueError names the parameter and the value given."""
@@ -97,6 +99,8 @@ class MetaLearner(BaseEstimator):
         params = self.get_params()
         if "projection" in params:
             check_choice(owner, "projection", self.projection, PROJECTIONS)
+        if "transductive" in params:
+            check_bool(owner, "transductive", self.transductive)
         for name, low, low_open, integer in self.SCALARS:
             if name in params:
                 check_number(owner, name, params[name], low=low, low_open=low_open, integer=integer)
@@ -123,13 +127,15 @@ class MetaLearner(BaseEstimator):
         """
         raise NotImplementedError
 
-    def adapt(self, X_support, y_support):
+    def adapt(self, X_support, y_support, X_query=None):
         """A classifier for a new task, fitted from its few labelled samples.
 
         Parameters
         ----------
         X_support : {array-like, sparse matrix} of shape (n_support, n_features)
         y_support : array-like of shape (n_support,)
+        X_query : {array-like, sparse matrix} of shape (n_query, n_features), default=None
+            The episode's unlabelled queries, used only by a learner with ``transductive: true``.
 
         Returns
         -------
@@ -223,9 +229,6 @@ class Prototypes(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    SCALARS = MetaLearner.SCALARS + (("refine_steps", 1, False, True),)
-    LISTS = MetaLearner.LISTS + (("temperatures", 0, True, False),)
-
     def __init__(self, projection="none", n_components=200, transductive=False, temperatures=(1.0, 5.0, 10.0, 20.0),
                  refine_steps=3, random_state=None):
         self.projection = projection
@@ -234,12 +237,6 @@ class Prototypes(MetaLearner):
         self.temperatures = temperatures
         self.refine_steps = refine_steps
         self.random_state = random_state
-
-    def check(self) -> None:
-        super().check()
-        if not isinstance(self.transductive, bool):
-            raise ValueError(f"The 'transductive' parameter of Prototypes must be true or false. Got "
-                             f"{self.transductive!r} instead.")
 
     def meta_fit(self, X, y, tasks=None, validation=None):
         self.check()
@@ -257,8 +254,8 @@ class Prototypes(MetaLearner):
         if X_query is not None and X_query.shape[0]:
             counts = np.bincount(labels, minlength=len(classes))[:, None].astype(float)
             sums = means * counts
-            Q = np.asarray(unit_rows(self.projection_(X_query)).toarray() if sp.issparse(X_query) else
-                           unit_rows(self.projection_(X_query)))
+            Q = unit_rows(self.projection_(X_query))  # dense after an LSA projection, sparse without one
+            Q = Q.toarray() if sp.issparse(Q) else np.asarray(Q)
             for _ in range(self.refine_steps):
                 logits = temperature * np.asarray(safe_sparse_dot(Q, centroids.T))
                 weights = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -267,19 +264,6 @@ class Prototypes(MetaLearner):
         return LinearScores(UnitRows(self.projection_), np.asarray(centroids).T, 0.0, classes)
 
     def adapt(self, X_support, y_support, X_query=None):
-        """Centroids of the support set, refined with the unlabelled ``X_query`` when transductive.
-
-        Parameters
-        ----------
-        X_support : {array-like, sparse matrix} of shape (n_support, n_features)
-        y_support : array-like of shape (n_support,)
-        X_query : {array-like, sparse matrix} of shape (n_query, n_features), default=None
-            The episode's unlabelled queries (used only when ``transductive``).
-
-        Returns
-        -------
-        classifier : object with ``predict(X)``
-        """
         if not self.transductive:
             X_query = None
         return self.head(X_support, y_support, getattr(self, "temperature_", 1.0), X_query)
@@ -317,9 +301,6 @@ class RidgeHead(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    SCALARS = MetaLearner.SCALARS + (("refine_steps", 1, False, True),)
-    LISTS = MetaLearner.LISTS + (("temperatures", 0, True, False),)
-
     def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), projection="none", n_components=200, transductive=False,
                  temperatures=(1.0, 5.0, 10.0, 20.0), refine_steps=3, random_state=None):
         self.l2s = l2s
@@ -329,10 +310,6 @@ class RidgeHead(MetaLearner):
         self.temperatures = temperatures
         self.refine_steps = refine_steps
         self.random_state = random_state
-
-    def check(self) -> None:
-        super().check()
-        check_bool(type(self).__name__, "transductive", self.transductive)
 
     def head(self, X_support, y_support, l2):
         project = self.projection_
@@ -345,8 +322,8 @@ class RidgeHead(MetaLearner):
         if X_query is None or not X_query.shape[0]:
             return head
         project = self.projection_
-        Z = sp.vstack([project(X_support), project(X_query)]) if sp.issparse(X_support) else np.vstack(
-            [project(X_support), project(X_query)])
+        support, queries = project(X_support), project(X_query)  # dense after an LSA projection
+        Z = sp.vstack([support, queries], format="csr") if sp.issparse(support) else np.vstack([support, queries])
         onehot = np.eye(len(head.classes))[np.searchsorted(head.classes, y_support)]
         for _ in range(self.refine_steps):
             logits = temperature * head.decision_function(X_query)
@@ -366,19 +343,6 @@ class RidgeHead(MetaLearner):
         return self
 
     def adapt(self, X_support, y_support, X_query=None):
-        """The ridge head of the support set, refitted with the unlabelled ``X_query`` when transductive.
-
-        Parameters
-        ----------
-        X_support : {array-like, sparse matrix} of shape (n_support, n_features)
-        y_support : array-like of shape (n_support,)
-        X_query : {array-like, sparse matrix} of shape (n_query, n_features), default=None
-            The episode's unlabelled queries (used only when ``transductive``).
-
-        Returns
-        -------
-        classifier : object with ``predict(X)``
-        """
         if not self.transductive:
             return self.head(X_support, y_support, self.l2_)
         return self.refined_head(X_support, y_support, getattr(self, "temperature_", 1.0), X_query)

@@ -95,3 +95,18 @@ def test_transductive_ridge_head_helps_and_never_reads_query_labels():
         shuffled = replace(episode, query_labels=rng.permutation(episode.query_labels))
         assert np.array_equal(episode_predictions(transductive.adapt, X, X, episode, True),
                               episode_predictions(transductive.adapt, X, X, shuffled, True))
+
+
+def test_transductive_learners_work_in_an_lsa_projection_of_sparse_features():
+    import scipy.sparse as sp
+
+    from mtl_cli.learners import RidgeHead
+
+    X, labels = clusters(seed=3)
+    X = sp.csr_matrix(np.abs(X))  # sparse input; the LSA projection makes it dense
+    episode = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 1, 0, "test")[0]
+    for learner in (Prototypes(projection="lsa", n_components=10, transductive=True, temperatures=[10.0]),
+                    RidgeHead(l2s=[1.0], projection="lsa", n_components=10, transductive=True, temperatures=[10.0])):
+        learner.meta_fit(X, labels)
+        predictions = episode_predictions(learner.adapt, X, X, episode, True)
+        assert len(predictions) == len(episode.query) and set(predictions) <= set(range(5))
