@@ -30,6 +30,12 @@ class DataWarning(UserWarning):
     """Data that is usable but probably not what the user meant (a task with one class, ...)."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none), for one-line errors."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def did_you_mean(given: str, allowed) -> str:
     """Return ' (did you mean 'x'?)' for the closest allowed name, or ''."""
     allowed = [str(a) for a in allowed]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DataError
-from .registry import FEATURIZERS, init_parameters
+from .errors import DataError, first_line
+from .registry import FEATURIZERS, check_keys, init_parameters
 from .validation import check_number
 
 
@@ -60,7 +60,7 @@ class Featurizer:
         try:
             cls.build(params, 0).fit(PROBE_DOCUMENTS)
         except (ValueError, TypeError) as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            message = first_line(exc)
             if not any(text in message for text in DATA_DEPENDENT):
                 raise ValueError(message) from None
 
@@ -202,8 +202,6 @@ class Concat(Featurizer):
     @staticmethod
     def part_classes(params: dict) -> list:
         """(class, parameters) of each part, checked; errors name ``featurizer.parts[i]``."""
-        from .registry import check_keys
-
         parts = params.get("parts")
         if not isinstance(parts, list) or not parts:
             raise ValueError(f"'parts' must be a non-empty list of featurizers {{name: ..., ...}}, got {parts!r}")
@@ -305,7 +303,7 @@ def data_errors(featurizer: str):
     try:
         yield
     except ValueError as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = first_line(exc)
         if any(text in message for text in DATA_DEPENDENT):
             raise DataError(f"featurizer {featurizer}: {message}") from None
         raise

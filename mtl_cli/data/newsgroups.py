@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, first_line
 from ..registry import DATASETS
 from ..validation import check_bool
 from .base import Corpus, Part, file_fingerprint
@@ -104,7 +104,7 @@ class Newsgroups:
                 )
             except (OSError, EOFError, pickle.UnpicklingError) as exc:
                 home = get_data_home(self.data_home)
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                reason = first_line(exc)
                 raise DataError(
                     f"20 Newsgroups is not available ({reason}); {how_to_get(home)}"
                 ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from ..errors import did_you_mean, one_of
+from ..errors import did_you_mean, first_line, one_of
 
 
 def estimator_classes() -> dict:
@@ -58,8 +58,7 @@ def probe_fit(name: str, estimator) -> None:
             warnings.simplefilter("ignore")
             estimator.fit(X, y)
     except (ValueError, TypeError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"'estimator_params' rejected by {name}: {first_line}") from None
+        raise ValueError(f"'estimator_params' rejected by {name}: {first_line(exc)}") from None
 
 
 def make_estimator(estimator: str, params: dict | None, random_state):
