@@ -13,7 +13,12 @@ export SCIKIT_LEARN_DATA := $(CURDIR)/.cache/scikit_learn_data
 DATA := $(SCIKIT_LEARN_DATA)/20news-bydate_py3.pkz
 endif
 
-.PHONY: run test install bench docs clean
+# Models for the sentence-embedding featurizer: the shared MiniLM archive, installed once.
+export MTL_MODELS ?= $(CURDIR)/.cache/models
+MODEL_ARCHIVE := $(SHARED_DATA)/all-MiniLM-L6-v2.tar.gz
+MODEL := $(MTL_MODELS)/all-MiniLM-L6-v2/modules.json
+
+.PHONY: run test install install-embed bench docs clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +27,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The embed extra (sentence-transformers), with torch's CPU build first: `make install-embed TORCH=torch`
+# for the default build (CUDA on Linux, several GB).
+TORCH ?= torch==2.13.0
+install-embed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embed]'
+
+$(MODEL): | $(VENV)/.installed
+	$(BIN)/mtl data import $(MODEL_ARCHIVE)
 
 $(DATA): | $(VENV)/.installed
 	mkdir -p $(dir $@)
@@ -40,8 +55,8 @@ bench: $(VENV)/.installed $(DATA)
 
 # Rewrite the measured tables of the README and docs/ from the runs that make them (about 10 minutes).
 DOC_CONFIGS := quickstart synthetic newsgroups-20way newsgroups-20way-clean newsgroups-mtl \
-	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa
-docs: $(VENV)/.installed $(DATA)
+	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa newsgroups-fewshot-embed
+docs: $(VENV)/.installed $(DATA) $(MODEL)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
 	$(BIN)/python docs/update_tables.py

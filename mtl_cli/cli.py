@@ -309,16 +309,19 @@ def list_components():
 
 @data_app.command("import")
 def data_import(
-    archive: Path = typer.Argument(..., help="The official 20news-bydate.tar.gz."),
+    archive: Path = typer.Argument(..., help="20news-bydate.tar.gz, or a .tar.gz of a sentence-transformers model."),
     data_home: Optional[Path] = typer.Option(
         None, "--data-home", help="scikit-learn data home (default: $SCIKIT_LEARN_DATA or ~/scikit_learn_data)."
     ),
+    models_home: Optional[Path] = typer.Option(
+        None, "--models-home", help="Where models go (default: $MTL_MODELS or ~/.cache/mtl/models)."
+    ),
 ):
-    """Install a local copy of 20 Newsgroups so fetch_20newsgroups works offline."""
-    from .data.newsgroups import import_archive
+    """Install a dataset or model archive for offline use (recognised by its content)."""
+    from .archives import import_archive
 
     with user_errors():
-        path = import_archive(archive, None if data_home is None else str(data_home))
+        path = import_archive(archive, None if data_home is None else str(data_home), models_home)
     typer.echo(f"wrote {path}")
 
 

@@ -65,7 +65,8 @@ class Featurizer:
                 raise ValueError(message) from None
 
     @classmethod
-    def build(cls, params: dict, seed: int):
+    def build(cls, params: dict, seed: int, cache_dir: str | None = None):
+        """An unfitted transformer; ``cache_dir`` is where featurizers that cache per text keep it."""
         raise NotImplementedError
 
 
@@ -93,7 +94,7 @@ class Tfidf(Featurizer):
         return yaml_parameters(TfidfVectorizer)
 
     @classmethod
-    def build(cls, params, seed):
+    def build(cls, params, seed, cache_dir=None):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         return TfidfVectorizer(**as_sklearn(params))
@@ -110,7 +111,7 @@ class Count(Featurizer):
         return yaml_parameters(CountVectorizer)
 
     @classmethod
-    def build(cls, params, seed):
+    def build(cls, params, seed, cache_dir=None):
         from sklearn.feature_extraction.text import CountVectorizer
 
         return CountVectorizer(**as_sklearn(params))
@@ -132,7 +133,7 @@ class Hashing(Featurizer):
         return hashing | {k: init_parameters(TfidfTransformer)[k] for k in TFIDF_WEIGHTING}
 
     @classmethod
-    def build(cls, params, seed):
+    def build(cls, params, seed, cache_dir=None):
         from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
         from sklearn.pipeline import make_pipeline
 
@@ -158,7 +159,7 @@ class LSA(Featurizer):
         Tfidf.check(params)
 
     @classmethod
-    def build(cls, params, seed):
+    def build(cls, params, seed, cache_dir=None):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import Normalizer
@@ -179,7 +180,7 @@ class Identity(Featurizer):
         pass
 
     @classmethod
-    def build(cls, params, seed):
+    def build(cls, params, seed, cache_dir=None):
         from sklearn.preprocessing import FunctionTransformer
 
         return FunctionTransformer()
@@ -238,8 +239,8 @@ class Concat(Featurizer):
                 raise ValueError(f"parts[{i}]: {exc}") from None
 
     @classmethod
-    def build(cls, params, seed):
-        parts = [part.build(rest, seed) for part, rest in cls.part_classes(params)]
+    def build(cls, params, seed, cache_dir=None):
+        parts = [part.build(rest, seed, cache_dir) for part, rest in cls.part_classes(params)]
         return UnitConcat(parts, params.get("weights") or [1.0] * len(parts))
 
 
@@ -267,6 +268,41 @@ class UnitConcat:
 
     def transform(self, X):
         return self.join([part.transform(X) for part in self.parts])
+
+
+@FEATURIZERS.register("sentence-embedding")
+class SentenceEmbedding(Featurizer):
+    """Pretrained sentence embeddings (sentence-transformers; the ``embed`` extra), cached per text content.
+
+    ``model`` is a model folder, the name of one installed by ``mtl data
+    import`` (its last component), or a Hugging Face hub name; texts are
+    cut at ``max_seq_length`` word pieces; ``normalize`` gives unit rows.
+    Nothing is fitted, so ``fit_on`` changes nothing. See ``embeddings``.
+    """
+
+    @classmethod
+    def parameters(cls):
+        return {"model": "sentence-transformers/all-MiniLM-L6-v2", "max_seq_length": 256, "batch_size": 32,
+                "normalize": True, "device": "auto"}
+
+    @classmethod
+    def check(cls, params):
+        from .embeddings import check_model
+
+        params = cls.parameters() | params
+        check_number("sentence-embedding", "max_seq_length", params["max_seq_length"], low=1, integer=True)
+        check_number("sentence-embedding", "batch_size", params["batch_size"], low=1, integer=True)
+        if not isinstance(params["normalize"], bool):
+            raise ValueError(f"'normalize' must be true or false, got {params['normalize']!r}")
+        if not isinstance(params["device"], str) or not params["device"]:
+            raise ValueError(f"'device' must be auto, cpu, cuda, cuda:N or mps, got {params['device']!r}")
+        check_model(params["model"])
+
+    @classmethod
+    def build(cls, params, seed, cache_dir=None):
+        from .embeddings import SentenceEncoder
+
+        return SentenceEncoder(**(cls.parameters() | params), cache_dir=cache_dir)
 
 
 @dataclass
@@ -309,7 +345,7 @@ def data_errors(featurizer: str):
         raise
 
 
-def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSet:
+def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir: str | None = None) -> TaskSet:
     """Fit the featurizer on the tasks' training samples (or, with ``fit_on: train-pool``, on every
     train-part sample of the corpus) and transform both parts.
 
@@ -318,7 +354,7 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int) -> TaskSe
     """
     start = time.perf_counter()
     fit_on, params = fit_on_of(params)
-    transformer = FEATURIZERS.get(featurizer).build(params, seed)
+    transformer = FEATURIZERS.get(featurizer).build(params, seed, cache_dir)
     if fit_on == "train-pool":
         with data_errors(featurizer):
             transformer.fit(corpus.train.rows(np.arange(len(corpus.train))))

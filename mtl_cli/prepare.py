@@ -118,7 +118,7 @@ def build_task_set(feature_spec: dict, cache_dir: str | None = None) -> TaskSet:
     """Featurize the tasks of one grid point."""
     corpus, tasks, heldout = split_tasks(feature_spec, cache_dir)
     featurizer = dict(feature_spec["featurizer"])
-    task_set = featurize(corpus, tasks, featurizer.pop("name"), featurizer, feature_spec["seed"])
+    task_set = featurize(corpus, tasks, featurizer.pop("name"), featurizer, feature_spec["seed"], cache_dir)
     task_set.heldout = np.array([t.name in heldout for t in tasks])
     return task_set
 

@@ -348,6 +348,181 @@ class RidgeHead(MetaLearner):
         return self.refined_head(X_support, y_support, getattr(self, "temperature_", 1.0), X_query)
 
 
+class ThenLinear:
+    """A projection, its rows at unit length, then a linear map: x -> unit(project(x)) @ A."""
+
+    def __init__(self, project, A):
+        self.project, self.A = project, A
+
+    def __call__(self, X):
+        return np.asarray(safe_sparse_dot(unit_rows(self.project(X)), self.A))
+
+
+class EpisodeBatch:
+    """Training episodes stacked for one vectorized loss: support rows, query rows, and index maps.
+
+    Episode e has classes e*N .. e*N+N-1 (prototype ids); ``average`` maps
+    support rows to their class means, ``query_protos[q]`` lists the N
+    prototype ids query q is scored against, ``query_labels[q]`` its class
+    among them, and ``scatter`` sums per-(query, class) rows into prototypes.
+    """
+
+    def __init__(self, Z, y, tasks, n_way, k_shot, n_query, n_episodes, rng):
+        support, protos, query, query_labels, query_episodes = [], [], [], [], []
+        n_kept = 0
+        for _ in range(n_episodes):
+            index, labels = draw_training_task(rng, y, tasks, n_way, k_shot + n_query)
+            split = [index[labels == k] for k in range(n_way)]
+            if labels.max() + 1 != n_way or any(len(rows) <= k_shot for rows in split):
+                continue  # a training task with other classes, or too few documents for queries
+            for k, rows in enumerate(split):
+                support.append(rows[:k_shot])
+                protos.append(np.full(k_shot, n_kept * n_way + k))
+                query.append(rows[k_shot:])
+                query_labels.append(np.full(len(rows) - k_shot, k))
+                query_episodes.append(np.full(len(rows) - k_shot, n_kept))
+            n_kept += 1
+        if not n_kept:
+            raise ValueError(f"no {n_way}-way training episode with {k_shot} support and 1 query per class")
+        support, protos = np.concatenate(support), np.concatenate(protos)
+        self.X_support, self.X_query = Z[support], Z[np.concatenate(query)]
+        self.query_labels = np.concatenate(query_labels)
+        n_protos, n_queries = n_kept * n_way, len(self.query_labels)
+        self.average = sp.csr_matrix((np.full(len(protos), 1.0 / k_shot), (protos, np.arange(len(protos)))),
+                                     shape=(n_protos, len(protos)))
+        self.query_protos = np.concatenate(query_episodes)[:, None] * n_way + np.arange(n_way)
+        self.scatter = sp.csr_matrix((np.ones(n_queries * n_way), (self.query_protos.ravel(),
+                                      np.arange(n_queries * n_way))), shape=(n_protos, n_queries * n_way))
+
+    def loss_and_gradient(self, A, temperature):
+        """Mean cross-entropy of the queries' softmax over -(t/2) ||A'x_q - c_k||^2, and its gradient in A."""
+        Zs, Zq = np.asarray(safe_sparse_dot(self.X_support, A)), np.asarray(safe_sparse_dot(self.X_query, A))
+        C = self.average @ Zs
+        Cq = C[self.query_protos]  # (queries, N, r)
+        differences = Zq[:, None, :] - Cq
+        logits = -0.5 * temperature * np.einsum("qkr,qkr->qk", differences, differences)
+        logits -= logits.max(axis=1, keepdims=True)
+        P = np.exp(logits)
+        P /= P.sum(axis=1, keepdims=True)
+        n = len(self.query_labels)
+        loss = -np.mean(np.log(P[np.arange(n), self.query_labels] + 1e-300))
+        R = P  # d loss / d logits = (P - Y) / n, and d logits_qk = -t (z_q - c_k) . (dz_q - dc_k)
+        R[np.arange(n), self.query_labels] -= 1.0
+        R *= temperature / n
+        dZq = -np.einsum("qk,qkr->qr", R, differences)
+        dC = self.scatter @ (R[:, :, None] * differences).reshape(-1, A.shape[1])
+        dZs = self.average.T @ dC
+        gradient = safe_sparse_dot(self.X_support.T, dZs) + safe_sparse_dot(self.X_query.T, dZq)
+        return loss, np.asarray(gradient)
+
+
+@LEARNERS.register("linear-protonet")
+class LinearProtoNet(MetaLearner):
+    """Prototypical networks with a linear embedding (Snell et al., 2017), trained episodically with L-BFGS.
+
+    Documents x (rows at unit length) map to z = A'x; a class's prototype
+    is the mean z of its support documents, and a query's class
+    probabilities are softmax_k(-(t/2) ||z_q - c_k||^2). A (d x r) minimizes
+    the mean query cross-entropy over ``n_meta_tasks`` N-way K-shot
+    training episodes of the meta-train classes (N, K those of the
+    evaluation episodes, ``n_query`` queries per class) plus
+    (l2/2) ||A - A0||_F^2, where A0 holds the top r right singular vectors
+    of the meta-train documents (with r = d, A0 is a rotation: A = A0 is
+    nearest prototype by Euclidean distance, no meta-learning). l2 is chosen
+    on meta-validation episodes, strongest first.
+
+    Parameters
+    ----------
+    rank : int or None, default=None
+        Columns r of A; None: the input dimension (at most 2048).
+    temperature : float, default=10.0
+        t, the scale of the squared distances.
+    l2s : list of float, default=(1.0, 0.1, 0.01)
+        Candidate strengths of the pull toward A0, chosen on meta-validation.
+    n_meta_tasks : int, default=100
+        Training episodes drawn once from the meta-train classes.
+    n_query : int, default=10
+        Queries per class in each training episode.
+    max_iter : int, default=50
+        L-BFGS iterations per l2 (each warm-started from the previous one).
+    projection : {"none", "lsa"}, default="none"
+        LSA (TruncatedSVD) fitted on the meta-training documents, or none.
+    n_components : int, default=200
+        Dimensions of the LSA projection.
+    random_state : int, RandomState instance or None, default=None
+        Seed of what is drawn at random (None: a fresh seed).
+    """
+
+    MAX_FULL_RANK = 2048
+    SCALARS = MetaLearner.SCALARS + (("temperature", 0, True, False), ("n_query", 1, False, True),
+                                     ("max_iter", 1, False, True))
+
+    def __init__(self, rank=None, temperature=10.0, l2s=(1.0, 0.1, 0.01), n_meta_tasks=100, n_query=10, max_iter=50,
+                 projection="none", n_components=200, random_state=None):
+        self.rank = rank
+        self.temperature = temperature
+        self.l2s = l2s
+        self.n_meta_tasks = n_meta_tasks
+        self.n_query = n_query
+        self.max_iter = max_iter
+        self.projection = projection
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def check(self):
+        super().check()
+        if self.rank is not None:
+            check_number(type(self).__name__, "rank", self.rank, low=1, integer=True)
+
+    def head(self, X_support, y_support, A=None):
+        project = ThenLinear(self.projection_, self.A_ if A is None else A)
+        Z = project(X_support)
+        classes, labels = np.unique(y_support, return_inverse=True)
+        C = np.vstack([Z[labels == k].mean(axis=0) for k in range(len(classes))])
+        t = self.temperature
+        return LinearScores(project, t * C.T, -0.5 * t * (C**2).sum(axis=1), classes)
+
+    def meta_fit(self, X, y, tasks=None, validation=None):
+        from scipy.optimize import minimize
+        from sklearn.decomposition import TruncatedSVD
+
+        self.check()
+        Z = unit_rows(self.fit_projection(X)(X))
+        d = Z.shape[1]
+        if self.rank is None and d > self.MAX_FULL_RANK:
+            raise ValueError(f"linear-protonet: {d} input dimensions; set 'rank' (columns of A) or "
+                             f"'projection: lsa' to learn a map of at most {self.MAX_FULL_RANK} columns")
+        r = min(self.rank or d, d)
+        if r == d:
+            _, _, Vt = np.linalg.svd(Z.toarray() if sp.issparse(Z) else Z, full_matrices=True)
+        else:
+            Vt = TruncatedSVD(r, random_state=self.seed()).fit(Z).components_
+        self.A0_ = Vt[:r].T.copy()
+        n_way = validation.n_way if validation is not None else 5
+        k_shot = validation.k_shot if validation is not None else 5
+        rng = np.random.default_rng([self.seed(), stable_hash("linear-protonet")])
+        batch = EpisodeBatch(Z, np.asarray(y), tasks, n_way, k_shot, self.n_query, self.n_meta_tasks, rng)
+        self.maps_, A, self.losses_ = {}, self.A0_, {}
+        for l2 in sorted(self.l2s, reverse=True):
+            def objective(a, l2=l2):
+                A = a.reshape(self.A0_.shape)
+                loss, gradient = batch.loss_and_gradient(A, self.temperature)
+                step = A - self.A0_
+                return loss + 0.5 * l2 * np.sum(step**2), (gradient + l2 * step).ravel()
+
+            result = minimize(objective, A.ravel(), jac=True, method="L-BFGS-B", options={"maxiter": self.max_iter})
+            A = result.x.reshape(self.A0_.shape)
+            self.maps_[float(l2)], self.losses_[float(l2)] = A, float(result.fun)
+        self.l2_ = self.choose("l2", sorted(self.l2s, reverse=True), validation,
+                               lambda Xs, ys, l2: self.head(Xs, ys, self.maps_[float(l2)]))
+        self.A_ = self.maps_[float(self.l2_)]
+        del self.maps_
+        return self
+
+    def adapt(self, X_support, y_support):
+        return self.head(X_support, y_support)
+
+
 def training_task_weights(X, y, tasks, l2: float) -> np.ndarray:
     """One ridge solution per training task (rows): each task's +-1 targets, or each class vs the rest."""
     from sklearn.linear_model import Ridge

@@ -1,0 +1,36 @@
+"""``mtl data import``: recognise an archive by what it holds and install it where its reader looks."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+from .errors import DataError, first_line
+
+KNOWN = "the official 20news-bydate.tar.gz or a .tar.gz of one sentence-transformers model folder"
+
+
+def members_of(archive: Path) -> list[str]:
+    if not archive.is_file():
+        raise DataError(f"{archive}: no such file; expected {KNOWN}")
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            return tar.getnames()
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise DataError(f"{archive}: not a readable .tar.gz archive ({first_line(exc)})") from None
+
+
+def import_archive(archive: str | Path, data_home: str | None = None, models_home: str | None = None) -> Path:
+    """Install ``archive``; return the path written. 20 Newsgroups goes to scikit-learn's data home,
+    a model folder to the models home (see ``embeddings.models_home``)."""
+    archive = Path(archive)
+    members = members_of(archive)
+    if any(name.startswith("20news-bydate-") for name in members):
+        from .data.newsgroups import import_archive as import_newsgroups
+
+        return import_newsgroups(archive, data_home)
+    if any(Path(name).name in ("modules.json", "config_sentence_transformers.json") for name in members):
+        from .embeddings import install_model
+
+        return install_model(archive, members, None if models_home is None else Path(models_home))
+    raise DataError(f"{archive}: holds neither 20 Newsgroups nor a model folder; expected {KNOWN}")
