@@ -145,7 +145,9 @@ def pick_device(device: str) -> str:
 @functools.lru_cache(maxsize=2)
 def load_encoder(folder: str, device: str, max_seq_length: int):
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # our own progress lines say what is happening
     try:
         encoder = SentenceTransformer(folder, device=device, local_files_only=True)
     except Exception as exc:

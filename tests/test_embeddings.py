@@ -23,10 +23,15 @@ from tests.conftest import REPO
 
 MODEL_ARCHIVE = REPO.parent / "shared" / "data" / "all-MiniLM-L6-v2.tar.gz"
 HAS_EXTRA = importlib.util.find_spec("sentence_transformers") is not None
-needs_model = pytest.mark.skipif(
+SKIP_WITHOUT_MODEL = pytest.mark.skipif(
     not (HAS_EXTRA and MODEL_ARCHIVE.is_file()),
     reason="needs the embed extra (pip install 'mtl-cli[embed]') and ../shared/data/all-MiniLM-L6-v2.tar.gz",
 )
+
+
+def needs_model(test):
+    """Marked ``embed`` (``-m "not embed"`` leaves them out) and skipped without the extra or the model."""
+    return pytest.mark.embed(SKIP_WITHOUT_MODEL(test))
 POSTS = [
     "The new graphics card renders 3D scenes twice as fast.",
     "Our team won the hockey game in overtime last night.",
