@@ -58,6 +58,7 @@ DOC_CONFIGS := quickstart synthetic newsgroups-20way newsgroups-20way-clean news
 	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa newsgroups-fewshot-embed
 docs: $(VENV)/.installed $(DATA) $(MODEL)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
+	$(BIN)/mtl compare runs/quickstart --baseline single-task > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
 	$(BIN)/python docs/update_tables.py
 

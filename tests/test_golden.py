@@ -18,15 +18,20 @@ def test_newsgroups_20way_linear_svm(tmp_path, newsgroups_home, name, floor):
     assert floor <= row["accuracy_mean"] < floor + 0.03
 
 
-def test_quickstart_pooling_helps_at_10_posts_per_task(tmp_path, newsgroups_home):
+def test_quickstart_sharing_helps_held_out_tasks_with_4_posts(tmp_path, newsgroups_home):
     experiment = config_module.load(CONFIGS / "quickstart.yaml")
+    assert experiment.protocol == "holdout"
     rows = {
         (r["learner"].split("[")[0], r["n_train_per_task"]): r
         for r in train(experiment, tmp_path, n_jobs=2).tables["accuracy"]
     }
-    single, pooled = rows[("single-task", 10)], rows[("pooled", 10)]
-    assert pooled["accuracy_mean"] - pooled["accuracy_ci95"] > single["accuracy_mean"] + single["accuracy_ci95"]
-    assert rows[("single-task", 200)]["accuracy_mean"] > 0.95
+    assert {learner for learner, _ in rows} == {"single-task", "pooled", "shared-w-cv", "meta-bias"}
+    single = rows[("single-task", 4)]
+    for sharing in ("pooled", "shared-w-cv", "meta-bias"):
+        row = rows[(sharing, 4)]
+        assert row["accuracy_mean"] - row["accuracy_ci95"] > single["accuracy_mean"] + single["accuracy_ci95"], sharing
+    assert all(r["n_tasks"] == 5 for r in rows.values())  # scored on the held-out tasks only
+    assert rows[("single-task", 100)]["accuracy_mean"] > 0.95
 
 
 # configs/synthetic.yaml: (learner, n_train_per_task) -> accuracy_mean, computed once and pinned.
