@@ -1,7 +1,8 @@
 """Runner benchmark on the quickstart grid: wall time, featurization and fit time, 2 jobs vs 1.
 
-Each measurement starts from an empty run directory and an empty feature
-cache, so it includes loading the corpus, featurizing and fitting.
+Each measurement starts from an empty run directory and empty caches (on
+disk, in this process and in fresh workers), so it includes loading the
+corpus, tokenizing it, featurizing and fitting.
 
     python benchmarks/bench_runner.py [--config configs/quickstart.yaml] [--repeats 3]
 """
@@ -18,7 +19,19 @@ from mtl_cli import config as config_module
 from mtl_cli.runner import train
 
 
+def forget_everything() -> None:
+    """Cold start: no corpus or token counts kept in this process, and fresh worker processes."""
+    from joblib.externals.loky import get_reusable_executor
+
+    from mtl_cli import prepare, tokens
+
+    prepare.load_corpus.cache_clear()
+    tokens.LOADED.clear()
+    get_reusable_executor().shutdown(wait=True)
+
+
 def measure(experiment, n_jobs: int) -> dict:
+    forget_everything()
     with tempfile.TemporaryDirectory() as runs:
         summary = train(experiment, Path(runs), n_jobs=n_jobs)
         records = [json.loads(line) for line in open(summary.run_dir / "results.jsonl")]

@@ -103,7 +103,7 @@ def prose_numbers(text: str) -> set[str]:
 
 
 def main() -> None:
-    files = [Path(a) for a in sys.argv[1:] if a != "--check"] or PAGES
+    files = [Path(a).resolve() for a in sys.argv[1:] if a != "--check"] or PAGES
     stale = []
     for page in files:
         text = page.read_text()

@@ -84,6 +84,20 @@ def check_model(model: str) -> None:
         )
 
 
+def check_device(device) -> None:
+    """Raise ValueError unless ``device`` is ``auto`` or a device torch has here."""
+    if device == "auto":
+        return
+    if not isinstance(device, str) or not re.fullmatch(r"cpu|mps|cuda(:\d+)?", device):
+        raise ValueError(f"'device' must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
+    import torch
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"'device' {device!r}: torch sees no CUDA GPU here; use auto or cpu")
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("'device' 'mps': torch sees no Apple GPU here; use auto or cpu")
+
+
 def hub_snapshot(model: str) -> Path | None:
     """The folder of a hub model already in the local Hugging Face cache, or None."""
     try:
@@ -208,10 +222,10 @@ class SentenceEncoder:
         self.model, self.max_seq_length, self.batch_size = model, max_seq_length, batch_size
         self.normalize, self.device, self.cache_dir = normalize, device, cache_dir
 
-    def fit(self, texts):
+    def fit(self, texts, y=None):
         return self
 
-    def fit_transform(self, texts):
+    def fit_transform(self, texts, y=None):
         return self.transform(texts)
 
     def key(self, folder: Path) -> str:

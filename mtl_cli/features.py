@@ -38,6 +38,35 @@ PROBE_DOCUMENTS = ["alpha beta gamma delta", "beta gamma delta epsilon", "gamma 
 DATA_DEPENDENT = ("no terms remain", "empty vocabulary", "max_df corresponds to < documents than min_df")
 
 
+@dataclass(frozen=True)
+class Workspace:
+    """What featurizers may reuse across grid points: the cache folder, and every text of the corpus
+    (train part then test part), which text vectorizers tokenize once (see ``tokens``)."""
+
+    cache_dir: str | None = None
+    texts: list | None = None
+
+
+def workspace_of(corpus, cache_dir: str | None) -> Workspace:
+    texts = corpus.train.data + corpus.test.data if isinstance(corpus.train.data, list) else None
+    return Workspace(cache_dir, texts)
+
+
+def precounted(vectorizer, workspace: Workspace | None):
+    """The vectorizer, fitted from the corpus's token counts when the workspace has its texts and a cache
+    (without one, counting the whole corpus would cost more than fitting on the grid point's texts)."""
+    from .tokens import ANALYZER, PrecountedVectorizer, corpus_counts
+
+    if workspace is None or None in (workspace.texts, workspace.cache_dir) or vectorizer.vocabulary is not None:
+        return vectorizer
+    analyzer = {key: getattr(vectorizer, key) for key in ANALYZER}
+    try:
+        counts = corpus_counts(workspace.texts, analyzer, workspace.cache_dir)
+    except ValueError:  # nothing to count in the whole corpus: scikit-learn says so on the grid point's texts
+        return vectorizer
+    return PrecountedVectorizer(vectorizer, counts)
+
+
 class Featurizer:
     """Base: builds an unfitted scikit-learn transformer from config parameters."""
 
@@ -65,8 +94,8 @@ class Featurizer:
                 raise ValueError(message) from None
 
     @classmethod
-    def build(cls, params: dict, seed: int, cache_dir: str | None = None):
-        """An unfitted transformer; ``cache_dir`` is where featurizers that cache per text keep it."""
+    def build(cls, params: dict, seed: int, workspace: Workspace | None = None):
+        """An unfitted transformer; ``workspace`` holds what it may reuse across grid points."""
         raise NotImplementedError
 
 
@@ -94,10 +123,10 @@ class Tfidf(Featurizer):
         return yaml_parameters(TfidfVectorizer)
 
     @classmethod
-    def build(cls, params, seed, cache_dir=None):
+    def build(cls, params, seed, workspace=None):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        return TfidfVectorizer(**as_sklearn(params))
+        return precounted(TfidfVectorizer(**as_sklearn(params)), workspace)
 
 
 @FEATURIZERS.register("count")
@@ -111,10 +140,10 @@ class Count(Featurizer):
         return yaml_parameters(CountVectorizer)
 
     @classmethod
-    def build(cls, params, seed, cache_dir=None):
+    def build(cls, params, seed, workspace=None):
         from sklearn.feature_extraction.text import CountVectorizer
 
-        return CountVectorizer(**as_sklearn(params))
+        return precounted(CountVectorizer(**as_sklearn(params)), workspace)
 
 
 TFIDF_WEIGHTING = ("norm", "use_idf", "smooth_idf", "sublinear_tf")
@@ -133,7 +162,7 @@ class Hashing(Featurizer):
         return hashing | {k: init_parameters(TfidfTransformer)[k] for k in TFIDF_WEIGHTING}
 
     @classmethod
-    def build(cls, params, seed, cache_dir=None):
+    def build(cls, params, seed, workspace=None):
         from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
         from sklearn.pipeline import make_pipeline
 
@@ -159,14 +188,14 @@ class LSA(Featurizer):
         Tfidf.check(params)
 
     @classmethod
-    def build(cls, params, seed, cache_dir=None):
+    def build(cls, params, seed, workspace=None):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import Normalizer
 
         params = dict(params)
         svd = TruncatedSVD(params.pop("n_components", 100), n_iter=params.pop("n_iter", 5), random_state=seed)
-        return make_pipeline(Tfidf.build(params, seed), svd, Normalizer(copy=False))
+        return make_pipeline(Tfidf.build(params, seed, workspace), svd, Normalizer(copy=False))
 
 
 @FEATURIZERS.register("none")
@@ -180,7 +209,7 @@ class Identity(Featurizer):
         pass
 
     @classmethod
-    def build(cls, params, seed, cache_dir=None):
+    def build(cls, params, seed, workspace=None):
         from sklearn.preprocessing import FunctionTransformer
 
         return FunctionTransformer()
@@ -239,8 +268,8 @@ class Concat(Featurizer):
                 raise ValueError(f"parts[{i}]: {exc}") from None
 
     @classmethod
-    def build(cls, params, seed, cache_dir=None):
-        parts = [part.build(rest, seed, cache_dir) for part, rest in cls.part_classes(params)]
+    def build(cls, params, seed, workspace=None):
+        parts = [part.build(rest, seed, workspace) for part, rest in cls.part_classes(params)]
         return UnitConcat(parts, params.get("weights") or [1.0] * len(parts))
 
 
@@ -287,22 +316,21 @@ class SentenceEmbedding(Featurizer):
 
     @classmethod
     def check(cls, params):
-        from .embeddings import check_model
+        from .embeddings import check_device, check_model
 
         params = cls.parameters() | params
         check_number("sentence-embedding", "max_seq_length", params["max_seq_length"], low=1, integer=True)
         check_number("sentence-embedding", "batch_size", params["batch_size"], low=1, integer=True)
         if not isinstance(params["normalize"], bool):
             raise ValueError(f"'normalize' must be true or false, got {params['normalize']!r}")
-        if not isinstance(params["device"], str) or not params["device"]:
-            raise ValueError(f"'device' must be auto, cpu, cuda, cuda:N or mps, got {params['device']!r}")
         check_model(params["model"])
+        check_device(params["device"])
 
     @classmethod
-    def build(cls, params, seed, cache_dir=None):
+    def build(cls, params, seed, workspace=None):
         from .embeddings import SentenceEncoder
 
-        return SentenceEncoder(**(cls.parameters() | params), cache_dir=cache_dir)
+        return SentenceEncoder(**(cls.parameters() | params), cache_dir=workspace and workspace.cache_dir)
 
 
 @dataclass
@@ -354,7 +382,7 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
     """
     start = time.perf_counter()
     fit_on, params = fit_on_of(params)
-    transformer = FEATURIZERS.get(featurizer).build(params, seed, cache_dir)
+    transformer = FEATURIZERS.get(featurizer).build(params, seed, workspace_of(corpus, cache_dir))
     if fit_on == "train-pool":
         with data_errors(featurizer):
             transformer.fit(corpus.train.rows(np.arange(len(corpus.train))))

@@ -158,17 +158,23 @@ class RunDirectory:
         """{cell id: records} of the cells whose files hold records (each file read once)."""
         return {c.id: records for c in cells if (records := self.cell_records(c)) is not None}
 
-    def save(self, cell, records: list[dict], model=None) -> None:
-        """Model first, records last: a cell counts as done once its records exist.
+    def save(self, cell, records: list[dict], model_data: bytes | None = None) -> None:
+        """Model first (``model_data``, from ``model_bytes``), records last: a cell counts as done once
+        its records exist.
 
         Ctrl-C and SIGTERM wait until the cell is saved (they are blocked meanwhile, then delivered).
         """
         with disk_errors(self.path), signals_deferred():
-            if model is not None:
-                import skops.io
-
-                write_atomic(self.model_file(cell), skops.io.dumps(model))
+            if model_data is not None:
+                write_atomic(self.model_file(cell), model_data)
             write_atomic(self.cell_file(cell), json.dumps(records))
+
+    @staticmethod
+    def model_bytes(model) -> bytes:
+        """A fitted model as a skops file (made where the model was fitted: in parallel, by the workers)."""
+        import skops.io
+
+        return skops.io.dumps(model)
 
     def load_model(self, cell):
         """A cell's model, if every type in its file is trusted; else a UserError naming the type."""

@@ -60,7 +60,7 @@ def make_learner(cell: Cell, task_names: list[str] | None = None):
 class CellOutcome:
     cell: Cell
     records: list[dict] | None = None
-    model: object = None
+    model_data: bytes | None = None  # the fitted model as a skops file, made in the worker
     error: str | None = None
     user_error: bool = False
 
@@ -101,7 +101,7 @@ def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, protocol_nam
     learner = make_learner(cell, protocol.task_names(data))
     fitted, fit_seconds = protocol.fit(learner, cell, feature_spec, data)
     records = protocol.records(fitted, cell, feature_spec, data, fit_seconds)
-    return CellOutcome(cell, with_protocol(records, protocol_name), fitted)
+    return CellOutcome(cell, with_protocol(records, protocol_name), RunDirectory.model_bytes(fitted))
 
 
 @guarded
@@ -282,7 +282,7 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary,
 
     def keep(outcome: CellOutcome):
         if outcome.error is None:
-            run.save(outcome.cell, outcome.records, outcome.model)
+            run.save(outcome.cell, outcome.records, outcome.model_data)
             done[outcome.cell.id] = outcome.records
         else:
             summary.failures.append(outcome)

@@ -177,6 +177,22 @@ def test_a_missing_model_is_one_line_naming_the_key(tmp_path, monkeypatch):
     assert "'model' 'someone/no-such-model'" in result.stderr and "mtl data import" in result.stderr
 
 
+@pytest.mark.skipif(not HAS_EXTRA, reason="needs the embed extra (pip install 'mtl-cli[embed]')")
+@pytest.mark.parametrize("device, message", [("gpu", "must be auto, cpu, cuda"), ("cuda:0", "no CUDA GPU")])
+def test_a_device_that_is_not_here_is_refused_before_any_work(minilm, tmp_path, device, message):
+    import torch
+
+    if device.startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    config = tmp_path / "c.yaml"
+    config.write_text("dataset: {name: 20newsgroups}\nsplit: {name: hierarchy-pairs}\n"
+                      f"featurizer: {{name: sentence-embedding, model: {minilm}, device: '{device}'}}\n"
+                      "learners: [{name: single-task}]\n")
+    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "featurizer" in result.stderr and message in result.stderr
+
+
 def test_import_refuses_an_archive_that_is_not_one_model_folder(tmp_path):
     for name, files in (("two", {"a/modules.json": b"[]", "b/config.json": b"{}"}),
                         ("empty", {"m/modules.txt": b"", "m/sentence_bert_config.json": b"{}"})):

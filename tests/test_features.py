@@ -47,7 +47,7 @@ def spy():
             pass  # no probe fit: it would log the probe documents
 
         @classmethod
-        def build(cls, params, seed):
+        def build(cls, params, seed, workspace=None):
             return SpyVectorizer(params["log"])
 
     yield

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ..data.episodes import Episodes, sample_episodes
-from ..features import data_errors, fit_on_of
+from ..features import data_errors, fit_on_of, workspace_of
 from ..grid import Cell
 from ..learners.base import learner_kind
 from ..prepare import cached, corpus_of
@@ -48,7 +48,7 @@ def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> Epis
     featurizer = dict(feature_spec["featurizer"])
     name = featurizer.pop("name")
     fit_on, featurizer = fit_on_of(featurizer)
-    transformer = FEATURIZERS.get(name).build(featurizer, feature_spec["seed"], cache_dir)
+    transformer = FEATURIZERS.get(name).build(featurizer, feature_spec["seed"], workspace_of(corpus, cache_dir))
     fit_rows = parts.meta_train if fit_on == "labelled" else np.arange(len(corpus.train))
     with data_errors(feature_spec["featurizer"]["name"]):
         transformer.fit(corpus.train.rows(fit_rows))
