@@ -18,7 +18,7 @@ import numpy as np
 
 from mtl_cli import config as config_module
 from mtl_cli.embeddings import available_cores, pick_device
-from mtl_cli.features import SentenceEmbedding
+from mtl_cli.features import SentenceEmbedding, Workspace
 from mtl_cli.prepare import corpus_of
 from mtl_cli.protocols.episodic import episodes_split
 
@@ -44,7 +44,7 @@ def main() -> None:
     posts = fetch_20newsgroups(subset="train", download_if_missing=False).data[: args.posts]
     params = SentenceEmbedding.parameters()
     with tempfile.TemporaryDirectory() as cache:
-        encoder = SentenceEmbedding.build({}, 0, cache)
+        encoder = SentenceEmbedding.build({}, 0, Workspace(cache))
         encoder.transform(posts[:8])  # load the model once, outside the timing
         start = time.perf_counter()
         encoder.transform(posts[8:])
