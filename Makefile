@@ -60,6 +60,7 @@ docs: $(VENV)/.installed $(DATA) $(MODEL)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
 	$(BIN)/mtl compare runs/quickstart --baseline single-task > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
+	$(BIN)/mtl compare runs/newsgroups-fewshot-embed --baseline prototypes > /dev/null
 	$(BIN)/python docs/update_tables.py
 
 clean:

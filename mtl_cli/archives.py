@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .errors import DataError, first_line
 
-KNOWN = "the official 20news-bydate.tar.gz or a .tar.gz of one sentence-transformers model folder"
+KNOWN = ("the official 20news-bydate.tar.gz, processed_acl-labeled.tar.gz (Amazon sentiment) or a .tar.gz of one "
+         "sentence-transformers model folder")
 
 
 def members_of(archive: Path) -> list[str]:
@@ -21,16 +22,20 @@ def members_of(archive: Path) -> list[str]:
 
 
 def import_archive(archive: str | Path, data_home: str | None = None, models_home: str | None = None) -> Path:
-    """Install ``archive``; return the path written. 20 Newsgroups goes to scikit-learn's data home,
-    a model folder to the models home (see ``embeddings.models_home``)."""
+    """Install ``archive``; return the path written. Datasets go to scikit-learn's data home, a model
+    folder to the models home (see ``embeddings.models_home``)."""
     archive = Path(archive)
     members = members_of(archive)
     if any(name.startswith("20news-bydate-") for name in members):
         from .data.newsgroups import import_archive as import_newsgroups
 
         return import_newsgroups(archive, data_home)
+    from .data.amazon import import_archive as import_amazon, is_processed_acl
+
+    if is_processed_acl(members):
+        return import_amazon(archive, data_home)
     if any(Path(name).name in ("modules.json", "config_sentence_transformers.json") for name in members):
         from .embeddings import install_model
 
         return install_model(archive, members, None if models_home is None else Path(models_home))
-    raise DataError(f"{archive}: holds neither 20 Newsgroups nor a model folder; expected {KNOWN}")
+    raise DataError(f"{archive}: holds no dataset or model mtl knows; expected {KNOWN}")

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 
 from . import __version__, data, features, learners  # noqa: F401  (registers the built-in components)
 from .errors import ConfigError, did_you_mean, one_of
-from .features import Featurizer, fit_on_of
+from .features import Featurizer, analyzer_keys, fit_on_of
 from .grid import Cell, expand, learner_label, reject_axes  # noqa: F401  (Cell, learner_label: re-exported)
 from .hashing import spec_hash
 from .registry import DATASETS, FEATURIZERS, LEARNERS, SPLITS, check_keys, init_parameters
@@ -338,11 +338,16 @@ def check_featurizer(featurizer: Component, dataset: Component) -> None:
     try:
         _, params = fit_on_of(featurizer.params)
         takes = cls.takes_of(params)
-        if takes != gives:
-            fitting = sorted(n for n, c in FEATURIZERS.items() if c.takes == gives)
+        if gives not in takes:
+            fitting = sorted(n for n, c in FEATURIZERS.items() if gives in c.takes)
             raise ConfigError(
-                f"featurizer.name: {featurizer.name} takes {takes}, but dataset {dataset.name} gives {gives}; "
-                f"use one of {one_of(fitting)}"
+                f"featurizer.name: {featurizer.name} takes {' or '.join(takes)}, but dataset {dataset.name} gives "
+                f"{gives}; use one of {one_of(fitting)}"
+            )
+        if gives == "bags" and analyzer_keys(params):
+            raise ConfigError(
+                f"featurizer.{analyzer_keys(params)[0]}: dataset {dataset.name} gives bags of features and counts, "
+                "not text, so there is no analyzer to set; remove it"
             )
         cls.check(params)
     except (ValueError, TypeError) as exc:

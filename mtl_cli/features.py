@@ -35,6 +35,19 @@ def fit_on_of(params: dict) -> tuple[str, dict]:
 
 PROBE_DOCUMENTS = ["alpha beta gamma delta", "beta gamma delta epsilon", "gamma delta epsilon alpha",
                    "delta epsilon alpha beta", "epsilon alpha beta gamma"]
+ANALYZER_KEYS = ("strip_accents", "lowercase", "stop_words", "token_pattern", "ngram_range", "analyzer",
+                 "encoding", "decode_error", "vocabulary")
+
+
+def analyzer_keys(params: dict) -> list[str]:
+    """The text-analyzer parameters given (in a concat's parts too): meaningless on bags."""
+    keys = [k for k in params if k in ANALYZER_KEYS]
+    for i, part in enumerate(params.get("parts") or []):
+        if isinstance(part, dict):
+            keys += [f"parts[{i}].{k}" for k in analyzer_keys({k: v for k, v in part.items() if k != "name"})]
+    return keys
+
+
 DATA_DEPENDENT = ("no terms remain", "empty vocabulary", "max_df corresponds to < documents than min_df")
 
 
@@ -44,7 +57,7 @@ class Workspace:
     (train part then test part), which text vectorizers tokenize once (see ``tokens``)."""
 
     cache_dir: str | None = None
-    texts: list | None = None
+    texts: list | None = None  # strings, or bags ({feature: count})
 
 
 def workspace_of(corpus, cache_dir: str | None) -> Workspace:
@@ -52,11 +65,17 @@ def workspace_of(corpus, cache_dir: str | None) -> Workspace:
     return Workspace(cache_dir, texts)
 
 
+def is_bags(documents) -> bool:
+    return bool(documents) and isinstance(documents[0], dict)
+
+
 def precounted(vectorizer, workspace: Workspace | None):
     """The vectorizer, fitted from the corpus's token counts when the workspace has its texts and a cache
     (without one, counting the whole corpus would cost more than fitting on the grid point's texts)."""
-    from .tokens import ANALYZER, PrecountedVectorizer, corpus_counts
+    from .tokens import ANALYZER, PrecountedVectorizer, bag_counts, corpus_counts
 
+    if workspace is not None and is_bags(workspace.texts):  # the only way to vectorize bags
+        return PrecountedVectorizer(vectorizer, bag_counts(workspace.texts))
     if workspace is None or None in (workspace.texts, workspace.cache_dir) or vectorizer.vocabulary is not None:
         return vectorizer
     analyzer = {key: getattr(vectorizer, key) for key in ANALYZER}
@@ -70,14 +89,15 @@ def precounted(vectorizer, workspace: Workspace | None):
 class Featurizer:
     """Base: builds an unfitted scikit-learn transformer from config parameters."""
 
-    takes = "text"  # what it transforms: "text" (a list of documents) or "matrix" (feature rows)
+    # what it transforms: "text" (documents), "bags" (documents as {feature: count}) or "matrix" (feature rows)
+    takes = ("text",)
 
     @classmethod
     def parameters(cls) -> dict:
         return {}
 
     @classmethod
-    def takes_of(cls, params: dict) -> str:
+    def takes_of(cls, params: dict) -> tuple[str, ...]:
         """What this featurizer, with these parameters, transforms."""
         return cls.takes
 
@@ -114,7 +134,14 @@ def as_sklearn(params: dict) -> dict:
 
 @FEATURIZERS.register("tfidf")
 class Tfidf(Featurizer):
-    """TF-IDF weighted word counts (scikit-learn TfidfVectorizer; its parameters pass through)."""
+    """TF-IDF weighted word counts (scikit-learn TfidfVectorizer; its parameters pass through).
+
+    On a dataset of bags (features and counts given, e.g. amazon-sentiment)
+    the given counts stand for the analyzer's: vocabulary pruning and
+    weighting apply to them, analyzer parameters do not.
+    """
+
+    takes = ("text", "bags")
 
     @classmethod
     def parameters(cls):
@@ -131,7 +158,9 @@ class Tfidf(Featurizer):
 
 @FEATURIZERS.register("count")
 class Count(Featurizer):
-    """Raw word counts (scikit-learn CountVectorizer; its parameters pass through)."""
+    """Raw word counts (scikit-learn CountVectorizer; its parameters pass through; bags as in ``tfidf``)."""
+
+    takes = ("text", "bags")
 
     @classmethod
     def parameters(cls):
@@ -176,6 +205,8 @@ class Hashing(Featurizer):
 class LSA(Featurizer):
     """Latent semantic analysis: TF-IDF, then TruncatedSVD to n_components, then unit length."""
 
+    takes = ("text", "bags")
+
     @classmethod
     def parameters(cls):
         return Tfidf.parameters() | {"n_components": 100, "n_iter": 5}
@@ -202,7 +233,7 @@ class LSA(Featurizer):
 class Identity(Featurizer):
     """No featurization: for datasets that already give feature matrices (synthetic)."""
 
-    takes = "matrix"
+    takes = ("matrix",)
 
     @classmethod
     def check(cls, params):
@@ -247,10 +278,11 @@ class Concat(Featurizer):
 
     @classmethod
     def takes_of(cls, params):
-        kinds = {part.takes_of(rest) for part, rest in cls.part_classes(params)}
-        if len(kinds) > 1:
-            raise ValueError(f"'parts' mix featurizers of text and of feature matrices: {sorted(kinds)}")
-        return kinds.pop()
+        kinds = [set(part.takes_of(rest)) for part, rest in cls.part_classes(params)]
+        common = set.intersection(*kinds)
+        if not common:
+            raise ValueError(f"'parts' mix featurizers that take no common input: {[sorted(k) for k in kinds]}")
+        return tuple(sorted(common))
 
     @classmethod
     def check(cls, params):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import warnings
 import zipfile
@@ -35,12 +36,22 @@ ANALYZER = ("strip_accents", "lowercase", "stop_words", "token_pattern", "ngram_
             "encoding", "decode_error", "input")
 
 
+LOADED: dict = {}  # in this process: the corpus counts read last, by cache key
+
+
 class TokenCacheWarning(UserWarning):
     """A cached token-count file could not be read; the corpus is tokenized again."""
 
 
 def text_keys(texts) -> list[str]:
-    return [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in texts]
+    """The sha256 of each document: a text's UTF-8 bytes, or a bag's sorted (feature, count) pairs."""
+    return [hashlib.sha256(as_bytes(t)).hexdigest()[:32] for t in texts]
+
+
+def as_bytes(document) -> bytes:
+    if isinstance(document, dict):
+        return json.dumps(sorted(document.items())).encode("utf-8", "surrogatepass")
+    return document.encode("utf-8", "surrogatepass")
 
 
 class CorpusCounts:
@@ -100,6 +111,33 @@ def unique_texts(texts: list[str]) -> tuple[list[str], list[str]]:
     for key, text in zip(text_keys(texts), texts):
         first.setdefault(key, text)
     return list(first), list(first.values())
+
+
+def bag_rows(bags: list[dict], column_of: dict) -> sp.csr_matrix:
+    """The counts of bags over the given columns (features outside them are dropped)."""
+    indptr, indices, data = [0], [], []
+    for bag in bags:
+        row = sorted((column_of[f], c) for f, c in bag.items() if f in column_of)
+        indices += [column for column, _ in row]
+        data += [count for _, count in row]
+        indptr.append(len(indices))
+    return sp.csr_matrix((np.array(data, dtype=np.int32), np.array(indices, dtype=np.int32), np.array(indptr)),
+                         shape=(len(bags), len(column_of)))
+
+
+def bag_counts(bags: list[dict], keep: bool = True) -> CorpusCounts:
+    """C for a corpus given as bags of (feature, count): the counts are the data, no analyzer runs.
+    ``keep``: kept once per process, by the bags' content."""
+    keys, bags = unique_texts(bags)
+    key = "bags:" + hashlib.sha256("\0".join(keys).encode()).hexdigest()
+    if key not in LOADED or not keep:
+        terms = sorted(set().union(*bags))
+        counts = CorpusCounts(keys, terms, bag_rows(bags, {t: i for i, t in enumerate(terms)}))
+        if not keep:
+            return counts
+        LOADED.clear()
+        LOADED[key] = counts
+    return LOADED[key]
 
 
 def count_corpus(texts: list[str], analyzer: dict) -> CorpusCounts:
@@ -164,9 +202,6 @@ def pieces_of(folder: Path, texts: list[str], analyzer: dict):
     return [load_piece(path, part, analyzer) for path, part in pieces]
 
 
-LOADED: dict[str, CorpusCounts] = {}  # in this process: the corpus counts read last, by cache key
-
-
 def corpus_counts(texts: list[str], analyzer: dict, cache_dir: str | None) -> CorpusCounts:
     """The counts of a corpus: tokenized once, in pieces that parallel processes share out, then read
     back and merged, once per process."""
@@ -200,6 +235,9 @@ class PrecountedVectorizer:
     def fit_transform(self, texts, y=None):
         texts = list(texts)
         rows = self.counts.rows(texts)
+        if rows is None and texts and isinstance(texts[0], dict):  # bags from outside the corpus
+            self.counts = bag_counts(texts, keep=False)
+            rows = self.counts.rows(texts)
         v = self.vectorizer
         if rows is None or v.vocabulary is not None:
             self.columns_ = None
@@ -226,6 +264,8 @@ class PrecountedVectorizer:
         if self.columns_ is None:
             return self.vectorizer.transform(texts)
         rows = self.counts.rows(texts)
+        if rows is None and texts and isinstance(texts[0], dict):
+            return self.weigh(self.weigh_counts(bag_rows(texts, self.vectorizer.vocabulary_)), fit=False)
         if rows is None:
             from sklearn.feature_extraction.text import CountVectorizer
 
