@@ -189,6 +189,24 @@ def plot(
     typer.echo(f"wrote {path}")
 
 
+@app.command("report")
+def report_page(
+    run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
+    baseline: Optional[str] = typer.Option(
+        None, "--baseline", "-b", help="Baseline of the gain chart and comparison (default: the first learner)."
+    ),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file (default: RUN_DIR/report.html)."),
+    runs: Path = RUNS_OPTION,
+):
+    """Write one self-contained HTML page of a run: config, manifest, tables, curves, per-task gains, comparison."""
+    from .report import write_report
+    from .runner import newest_run
+
+    with user_errors():
+        path = write_report(run_dir if run_dir is not None else newest_run(runs), baseline, out)
+    typer.echo(f"wrote {path}")
+
+
 @app.command()
 def compare(
     run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
