@@ -351,7 +351,8 @@ def check_featurizer(featurizer: Component, dataset: Component) -> None:
             )
         cls.check(params)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"featurizer: {exc}{list_hint(featurizer.params, str(exc))}") from None
+        lists_by_design = {k: v for k, v in featurizer.params.items() if k not in ("parts", "weights")}
+        raise ConfigError(f"featurizer: {exc}{list_hint(lists_by_design, str(exc))}") from None
 
 
 def check_protocol(learner: Component, protocol: str, key: str) -> None:

@@ -282,7 +282,7 @@ CASES = {
         "check",
         synthetic().replace("name: none", "name: tfidf"),
         {},
-        "tfidf takes text, but dataset synthetic gives matrix",
+        "tfidf takes text or bags, but dataset synthetic gives matrix",
     ),
     "featurizer-none-on-text": (
         "check",

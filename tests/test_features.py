@@ -176,7 +176,7 @@ learners: [{{name: pooled, estimator: logistic}}]
     ("{name: concat, parts: [{name: tfidf, min_df: -1}]}", "parts[0]: The 'min_df' parameter"),
     ("{name: concat, parts: [{name: tfidf}], weights: [0]}", "'weights' parameter"),
     ("{name: concat, parts: [{name: tfidf}], weights: [1, 2]}", "one per part"),
-    ("{name: concat, parts: [{name: tfidf}, {name: none}]}", "mix featurizers of text and of feature matrices"),
+    ("{name: concat, parts: [{name: tfidf}, {name: none}]}", "mix featurizers that take no common input"),
 ])
 def test_concat_mistakes_name_the_part(tmp_path, featurizer, message):
     from typer.testing import CliRunner

@@ -81,7 +81,7 @@ class AmazonSentiment:
 
     Parameters
     ----------
-    domains : list of str, default=("books", "dvd", "electronics", "kitchen")
+    domains : list of str, default=('books', 'dvd', 'electronics', 'kitchen')
         The domains to read.
     n_test_per_domain : int, default=400
         Test reviews per domain, half of each label.
