@@ -76,6 +76,8 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         l21:   Omega = alpha sum_j ||W[:, j]||_2 + (l2/2) ||W||_F^2,  W[:, j] feature j across tasks
         trace: Omega = alpha ||W||_* + (l2/2) ||W||_F^2
         graph: Omega = (l2/2) ||W||_F^2 + (alpha/2) sum_{(s,t) in E} ||w_s - w_t||^2
+        cluster: Omega = (alpha/2) eta (1 + eta) min_M tr(W^T (eta I + M)^{-1} W),  eta = l2 / alpha,
+                 0 <= M <= I, tr M = n_clusters  (convex clustered MTL; see optim.penalties.Clustered)
 
     A task with more than two classes is handled one-vs-rest: each (task,
     class) pair is a column of W (a "task" in the formula).
@@ -83,15 +85,17 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
     Parameters
     ----------
     loss : {"logistic", "squared_hinge", "squared"}, default="logistic"
-    penalty : {"none", "mean", "l21", "trace", "graph"}, default="mean"
+    penalty : {"none", "mean", "l21", "trace", "graph", "cluster"}, default="mean"
     alpha : float, default=1.0
         Coupling strength.
     l2 : float, default=0.01
         Ridge strength.
     task_graph : list of [s, t] or [s, t, weight], or "complete", default=None
         Edges between task ids, for ``penalty="graph"``; weights are >= 0.
+    n_clusters : int, default=2
+        Number of task clusters k, for ``penalty="cluster"`` (k >= the number of columns: no coupling).
     solver : {"auto", "lbfgs", "sparsa", "fista", "pgd"}, default="auto"
-        "auto" is L-BFGS for the smooth penalties (none, mean, graph) and
+        "auto" is L-BFGS for the smooth penalties (none, mean, graph, cluster) and
         SpaRSA (proximal gradient with Barzilai-Borwein steps) for l21 and
         trace; "pgd" is proximal gradient without momentum.
     tol : float, default=1e-06
@@ -119,6 +123,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         alpha=1.0,
         l2=0.01,
         task_graph=None,
+        n_clusters=2,
         solver="auto",
         tol=1e-6,
         max_iter=2000,
@@ -130,6 +135,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         self.alpha = alpha
         self.l2 = l2
         self.task_graph = task_graph
+        self.n_clusters = n_clusters
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
@@ -153,15 +159,21 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         for param in ("alpha", "l2", "tol"):
             check_number(name, param, getattr(self, param), low=0)
         check_number(name, "max_iter", self.max_iter, low=1, integer=True)
+        check_number(name, "n_clusters", self.n_clusters, low=1, integer=True)
         check_bool(name, "warm_start", self.warm_start)
         if self.task_graph is not None:
             check_task_graph(name, self.task_graph)
         choice = PENALTIES[self.penalty]
         if choice.needs_task_graph and self.task_graph is None:
             raise ValueError(f"The 'task_graph' parameter of {name} is required with penalty='graph'.")
+        if not choice.has_prox and self.solver in ("sparsa", "fista", "pgd"):
+            raise ValueError(
+                f"solver={self.solver!r} needs the penalty's prox, which penalty={self.penalty!r} does not have; "
+                "use 'auto' or 'lbfgs'."
+            )
         if not choice.smooth and self.solver == "lbfgs":
             raise ValueError(
-                f"solver='lbfgs' needs a smooth penalty (none, mean, graph); got penalty={self.penalty!r}."
+                f"solver='lbfgs' needs a smooth penalty (none, mean, graph, cluster); got penalty={self.penalty!r}."
             )
 
     def columns(self, y, tasks):
@@ -243,11 +255,12 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
         data = self.stack(X, y, tasks, on_support=choice.on_support)
         n_columns = data.n_columns
         edges = self.task_graph_edges() if choice.needs_task_graph else None
-        self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges)  # Omega of coef_
+        self.penalty_ = make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges,
+                                     n_clusters=self.n_clusters)  # Omega of coef_
         on_support = (  # what is solved
             self.penalty_
             if data.support is None
-            else make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data)
+            else make_penalty(self.penalty, n_columns, self.alpha, self.l2, edges, data, self.n_clusters)
         )
         self.loss_ = LOSSES[self.loss]
         x0 = np.zeros(data.n_params)
@@ -279,14 +292,15 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
     def solve(self, data, penalty, x0):
         """Run the chosen solver. "auto" runs SpaRSA on nonsmooth penalties, and L-BFGS on
         smooth ones; if a strong coupling leaves L-BFGS short of ``tol`` (ill-conditioning),
-        it finishes with FISTA, whose exact prox handles any coupling strength."""
+        it finishes with FISTA, whose exact prox handles any coupling strength (for penalties with a
+        prox)."""
         args = (data, MultiTaskDatafit(self.loss_), penalty)
         if self.solver == "sparsa" or (self.solver == "auto" and not penalty.smooth):
             return sparsa(*args, x0, self.tol, self.max_iter)
         if self.solver in ("fista", "pgd"):
             return fista(*args, x0, self.tol, self.max_iter, accelerate=self.solver != "pgd")
         result = lbfgs(*args, x0, self.tol, self.max_iter)
-        if self.solver == "auto" and result.stop_crit > self.tol:
+        if self.solver == "auto" and result.stop_crit > self.tol and PENALTIES[self.penalty].has_prox:
             polished = fista(*args, result.x, self.tol, self.max_iter)
             polished.n_iter += result.n_iter
             polished.history = result.history + polished.history

@@ -48,7 +48,7 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
     Parameters
     ----------
     loss : {"logistic", "squared_hinge", "squared"}, default="logistic"
-    penalty : {"none", "mean", "l21", "trace", "graph"}, default="mean"
+    penalty : {"none", "mean", "l21", "trace", "graph", "cluster"}, default="mean"
     alphas : list of float, default=None
         Coupling strengths to try; None: ``n_alphas`` on a data-driven path.
     n_alphas : int, default=6
@@ -59,6 +59,8 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
     scoring : {"loss", "accuracy"}, default="loss"
     task_graph : list of [s, t] or [s, t, weight], or "complete", default=None
         As in ``shared-w``.
+    n_clusters : int, default=2
+        As in ``shared-w`` (``penalty="cluster"``).
     solver : {"auto", "lbfgs", "sparsa", "fista", "pgd"}, default="auto"
     tol : float, default=0.0001
     max_iter : int, default=2000
@@ -76,6 +78,7 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         cv=3,
         scoring="loss",
         task_graph=None,
+        n_clusters=2,
         solver="auto",
         tol=1e-4,
         max_iter=2000,
@@ -89,6 +92,7 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         self.cv = cv
         self.scoring = scoring
         self.task_graph = task_graph
+        self.n_clusters = n_clusters
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
@@ -96,7 +100,8 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
 
     def base(self, **params) -> MultiTaskLinearClassifier:
         return MultiTaskLinearClassifier(
-            loss=self.loss, penalty=self.penalty, task_graph=self.task_graph, solver=self.solver,
+            loss=self.loss, penalty=self.penalty, task_graph=self.task_graph, n_clusters=self.n_clusters,
+            solver=self.solver,
             tol=self.tol, max_iter=self.max_iter, **params,
         )
 

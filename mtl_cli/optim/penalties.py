@@ -273,6 +273,91 @@ class Trace(NormsPenalty):
         return self.remember((U[:, keep] * scale) @ (U[:, keep].T @ V), shrunk)
 
 
+def cluster_weights(squares: np.ndarray, eta: float, k: int) -> np.ndarray:
+    """m = argmin sum_i s_i / (eta + m_i) subject to 0 <= m_i <= 1, sum_i m_i = k (s_i >= 0).
+
+    The KKT conditions give m_i = clip(sqrt(s_i / nu) - eta, 0, 1) for the
+    multiplier nu > 0 at which the m_i sum to k, found by bisection (the sum
+    falls as nu grows). Entries with s_i = 0 do not change the objective;
+    they take whatever is left of k.
+    """
+    T = len(squares)
+    if k >= T:
+        return np.ones(T)
+    positive = squares > 0
+    if positive.sum() <= k:  # every positive s_i gets 1, the rest of k goes to the zeros
+        m = positive.astype(float)
+        m[~positive] = (k - positive.sum()) / max((~positive).sum(), 1)
+        return m
+
+    def total(log_nu):
+        return np.clip(np.sqrt(squares / np.exp(log_nu)) - eta, 0.0, 1.0).sum()
+
+    # at nu = low every positive s_i has m_i = 1 (the sum is #positive > k); at nu = high every m_i is 0
+    low = np.log(squares[positive].min()) - 2 * np.log(eta + 1.0) - 1.0
+    high = np.log(squares.max()) - 2 * np.log(eta) + 1.0
+    for _ in range(200):  # total(low) >= k > total(high)
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if total(middle) >= k else (low, middle)
+        if high - low < 1e-13:
+            break
+    return np.clip(np.sqrt(squares / np.exp(0.5 * (low + high))) - eta, 0.0, 1.0)
+
+
+class Clustered(Penalty):
+    """Convex clustered multi-task learning (Jacob, Bach & Vert, 2008; Zhou, Chen & Ye, 2011, as in MALSAR):
+
+        Omega(W) = (alpha/2) eta (1 + eta) min_M tr(W^T (eta I + M)^{-1} W),   eta = l2 / alpha,
+        over the (T, T) matrices M with 0 <= M <= I (PSD order) and tr M = k,
+
+    the convex relaxation of assigning the T tasks to k clusters whose
+    weight vectors are pulled together (M relaxes the cluster indicator
+    matrix). With W W^T = Q diag(s) Q^T, the minimizing M is Q diag(m) Q^T
+    with m from ``cluster_weights``, Omega = (alpha/2) eta (1 + eta)
+    sum_i s_i / (eta + m_i), and its gradient alpha eta (1 + eta)
+    (eta I + M)^{-1} W (Danskin's theorem: the inner minimizer is unique
+    where the s_i are positive). With k = T (M = I) it is (l2/2) ||W||_F^2,
+    independent ridge models; smaller k couples the tasks more.
+    """
+
+    smooth = True
+
+    def __init__(self, alpha: float, l2: float, n_clusters: int):
+        self.alpha, self.l2, self.n_clusters = alpha, l2, n_clusters
+        self.eta = l2 / alpha
+        self.scale = alpha * self.eta * (1.0 + self.eta)  # = l2 (1 + eta)
+
+    @property
+    def coupling_curvature(self) -> float:
+        """The largest eigenvalue of the quadratic at a fixed M: scale / eta = alpha + l2."""
+        return self.scale / self.eta
+
+    def inverse_and_value(self, W):
+        squares, Q = np.linalg.eigh(W @ W.T)
+        squares = np.maximum(squares, 0.0)
+        inverse = 1.0 / (self.eta + cluster_weights(squares, self.eta, self.n_clusters))
+        return Q, inverse, 0.5 * self.scale * float(squares @ inverse)
+
+    def value(self, W) -> float:
+        return self.inverse_and_value(W)[2]
+
+    def gradient(self, W):
+        return self.value_and_gradient(W)[1]
+
+    def value_and_gradient(self, W):
+        Q, inverse, value = self.inverse_and_value(W)
+        return value, self.scale * (Q * inverse) @ (Q.T @ W)
+
+
+def clustered(n_tasks: int, alpha: float, l2: float, n_clusters: int) -> Penalty:
+    """The clustered penalty; with alpha = 0 (no coupling) or k >= T, independent ridge models."""
+    if alpha == 0 or n_clusters >= n_tasks:
+        return Ridge(l2)
+    if l2 <= 0:
+        raise ValueError("penalty='cluster' needs l2 > 0 (eta = l2 / alpha)")
+    return Clustered(alpha, l2, n_clusters)
+
+
 def on_support(data) -> bool:
     """Whether ``data`` (a StackedTasks, or None) keeps only the weights of (task, feature) pairs with data."""
     return data is not None and data.support is not None
@@ -282,12 +367,13 @@ def on_support(data) -> bool:
 class PenaltyChoice:
     """A penalty name as a learner knows it: how to build it, and what the learner must know about it.
 
-    ``build(n_tasks, alpha, l2, edges, data)`` returns the penalty, on the
-    support of ``data`` (a StackedTasks) when it has one. ``on_support``: the
+    ``build(n_tasks, alpha, l2, edges, data, n_clusters)`` returns the
+    penalty, on the support of ``data`` (a StackedTasks) when it has one. ``on_support``: the
     problem may be solved for the weights of (task, feature) pairs with data
     only (the others are then set where Omega is smallest, by the penalty's
-    ``off_support`` or at 0). ``alpha_max(G)``, G the datafit's gradient at
-    W = 0: the smallest alpha at which W = 0 is optimal, if there is one.
+    ``off_support`` or at 0). ``has_prox``: its prox is known in closed
+    form. ``alpha_max(G)``, G the datafit's gradient at W = 0: the smallest
+    alpha at which W = 0 is optimal, if there is one.
     """
 
     name: str
@@ -296,6 +382,7 @@ class PenaltyChoice:
     needs_task_graph: bool
     build: Callable
     alpha_max: Callable | None = None
+    has_prox: bool = True  # proximal solvers (sparsa, fista, pgd) can solve it
 
     def default_alphas(self, l2: float, alpha_max: float | None, n_alphas: int) -> np.ndarray:
         """The decreasing coupling strengths cross-validation tries.
@@ -316,32 +403,36 @@ PENALTIES = {
     choice.name: choice
     for choice in (
         PenaltyChoice("none", smooth=True, on_support=True, needs_task_graph=False,
-                      build=lambda n_tasks, alpha, l2, edges, data: Ridge(l2)),
+                      build=lambda n_tasks, alpha, l2, edges, data, n_clusters: Ridge(l2)),
         PenaltyChoice(
             "mean", smooth=True, on_support=True, needs_task_graph=False,
-            build=lambda n_tasks, alpha, l2, edges, data: (
+            build=lambda n_tasks, alpha, l2, edges, data, n_clusters: (
                 MeanOnSupport(n_tasks, alpha, l2, data.feature_of_weight, data.n_features) if on_support(data)
                 else MeanCoupling(n_tasks, alpha, l2)
             ),
         ),
         PenaltyChoice(
             "l21", smooth=False, on_support=True, needs_task_graph=False,
-            build=lambda n_tasks, alpha, l2, edges, data: (
+            build=lambda n_tasks, alpha, l2, edges, data, n_clusters: (
                 L21(alpha, l2, data.feature_of_weight, data.n_features) if on_support(data) else L21(alpha, l2)
             ),
             alpha_max=lambda gradient: float(np.linalg.norm(gradient, axis=0).max()),  # largest feature column
         ),
         PenaltyChoice("trace", smooth=False, on_support=False, needs_task_graph=False,
-                      build=lambda n_tasks, alpha, l2, edges, data: Trace(alpha, l2),
+                      build=lambda n_tasks, alpha, l2, edges, data, n_clusters: Trace(alpha, l2),
                       alpha_max=lambda gradient: float(np.linalg.norm(gradient, 2))),  # spectral norm
         PenaltyChoice("graph", smooth=True, on_support=False, needs_task_graph=True,
-                      build=lambda n_tasks, alpha, l2, edges, data: graph_regularized(n_tasks, edges, alpha, l2)),
+                      build=lambda n_tasks, alpha, l2, edges, data, n_clusters: graph_regularized(n_tasks, edges, alpha,
+                                                                                                  l2)),
+        PenaltyChoice("cluster", smooth=True, on_support=False, needs_task_graph=False, has_prox=False,
+                      build=lambda n_tasks, alpha, l2, edges, data, n_clusters: clustered(n_tasks, alpha, l2,
+                                                                                          n_clusters)),
     )
 }
 
 
-def make_penalty(name: str, n_tasks: int, alpha: float, l2: float, task_graph=None, data=None):
+def make_penalty(name: str, n_tasks: int, alpha: float, l2: float, task_graph=None, data=None, n_clusters: int = 2):
     """The penalty object for a penalty name; ``data`` (a StackedTasks) tells its support, if any."""
     if name not in PENALTIES:
         raise ValueError(f"unknown penalty {name!r}, expected one of {sorted(PENALTIES)}")
-    return PENALTIES[name].build(n_tasks, alpha, l2, task_graph, data)
+    return PENALTIES[name].build(n_tasks, alpha, l2, task_graph, data, n_clusters)

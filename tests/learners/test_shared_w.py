@@ -411,3 +411,71 @@ def test_estimator_contract_and_errors():
         model.fit(X, y, tasks[:-1])
     with pytest.raises(ValueError, match="task_graph"):
         MultiTaskLinearClassifier(penalty="graph").fit(X, y, tasks)
+
+
+def cluster_reference(X, y, tasks, loss, alpha, l2, k):
+    """The convex clustered objective with M as a variable, solved jointly by cvxpy:
+    loss + (alpha/2) eta (1 + eta) tr(W^T (eta I + M)^{-1} W), 0 <= M <= I, tr M = k."""
+    cp = pytest.importorskip("cvxpy")
+    X = X.toarray() if sp.issparse(X) else X
+    T, d = tasks.max() + 1, X.shape[1]
+    eta = l2 / alpha
+    W, b, M = cp.Variable((T, d)), cp.Variable(T), cp.Variable((T, T), symmetric=True)
+    terms = []
+    for t in range(T):
+        rows = tasks == t
+        z = cp.multiply(2 * y[rows] - 1, X[rows] @ W[t] + b[t])
+        value = cp.logistic(-z) if loss == "logistic" else cp.square(1 - z)
+        terms.append(cp.sum(value) / rows.sum())
+    coupling = 0.5 * alpha * eta * (1 + eta) * cp.matrix_frac(W, eta * np.eye(T) + M)
+    constraints = [M >> 0, np.eye(T) - M >> 0, cp.trace(M) == k]
+    problem = cp.Problem(cp.Minimize(sum(terms) + coupling), constraints)
+    problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+    return problem.value
+
+
+@pytest.mark.parametrize("loss", ["logistic", "squared"])
+@pytest.mark.parametrize("T, k, alpha", [(4, 1, 0.5), (5, 2, 0.2), (4, 3, 1.0)])
+def test_cluster_penalty_reaches_the_cvxpy_optimum(loss, T, k, alpha):
+    X, y, tasks = make_problem(T, 6, seed=T + k)
+    reference = cluster_reference(X, y, tasks, loss, alpha, 0.05, k)
+    model = fit(X, y, tasks, loss=loss, penalty="cluster", alpha=alpha, l2=0.05, n_clusters=k, tol=1e-8)
+    assert model.objective_ == pytest.approx(reference, rel=1e-6, abs=1e-8)
+
+
+def test_cluster_penalty_limits_are_independent_ridge_models():
+    X, y, tasks = make_problem(4, 6, seed=1)
+    ridge = fit(X, y, tasks, penalty="none", l2=0.05, tol=1e-7)
+    for params in ({"n_clusters": 4, "alpha": 1.0}, {"n_clusters": 9, "alpha": 1.0}, {"n_clusters": 1, "alpha": 0.0}):
+        model = fit(X, y, tasks, penalty="cluster", l2=0.05, tol=1e-7, **params)
+        assert np.allclose(model.coef_, ridge.coef_, atol=1e-6), params
+    # with M = I the clustered coupling is exactly (l2/2) ||W||^2, whatever alpha
+    from mtl_cli.optim.penalties import Clustered
+
+    W = np.random.default_rng(0).standard_normal((4, 6))
+    assert Clustered(0.7, 0.05, 4).value(W) == pytest.approx(0.025 * np.sum(W**2))
+
+
+def test_cluster_penalty_pulls_tasks_of_one_cluster_together():
+    """Two groups of tasks with opposite weight vectors: k = 2 clusters share within each group."""
+    rng = np.random.default_rng(5)
+    d, centers = 12, rng.standard_normal((2, 12)) * 2
+    X, y, tasks = [], [], []
+    for t in range(6):
+        Xt = rng.standard_normal((8, d))
+        w = centers[t % 2] + 0.1 * rng.standard_normal(d)
+        X.append(Xt), y.append((Xt @ w > 0).astype(int)), tasks.append(np.full(8, t))
+    X, y, tasks = np.vstack(X), np.concatenate(y), np.concatenate(tasks)
+    model = fit(X, y, tasks, penalty="cluster", alpha=1.0, l2=0.01, n_clusters=2, tol=1e-6)
+    cosine = lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b)  # noqa: E731
+    W = model.coef_
+    same = np.mean([cosine(W[s], W[t]) for s in range(6) for t in range(s + 1, 6) if s % 2 == t % 2])
+    ridge = fit(X, y, tasks, penalty="none", l2=0.01, tol=1e-6).coef_
+    same_ridge = np.mean([cosine(ridge[s], ridge[t]) for s in range(6) for t in range(s + 1, 6) if s % 2 == t % 2])
+    assert same > same_ridge + 0.05, (same, same_ridge)
+
+
+def test_cluster_penalty_has_no_prox_for_proximal_solvers():
+    X, y, tasks = make_problem(3, 4)
+    with pytest.raises(ValueError, match="needs the penalty's prox"):
+        MultiTaskLinearClassifier(penalty="cluster", solver="sparsa").fit(X, y, tasks)

@@ -19,6 +19,12 @@ def problem():
     return StackedTasks.build(X, signs, tasks, 2, False)
 
 
+def problem3():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    return StackedTasks.build(X, np.where(X[:, 0] > 0, 1.0, -1.0), np.repeat([0, 1, 2], 10), 3, False)
+
+
 @pytest.mark.parametrize("name", sorted(PENALTIES))
 def test_each_choice_builds_what_it_declares(name):
     choice = PENALTIES[name]
@@ -27,7 +33,11 @@ def test_each_choice_builds_what_it_declares(name):
     assert penalty.smooth == choice.smooth
     W = np.random.default_rng(1).normal(size=(3, 4))
     assert np.isfinite(penalty.value(W)) and penalty.value(W) >= 0
-    assert penalty.prox(W, 0.1).shape == W.shape
+    if choice.has_prox:
+        assert penalty.prox(W, 0.1).shape == W.shape
+    else:  # a solver that needs the prox refuses it before iterating
+        with pytest.raises(TypeError, match="must implement `prox`"):
+            sparsa(problem3(), MultiTaskDatafit(LOSSES["logistic"]), penalty, np.zeros(problem3().n_params))
     alphas = choice.default_alphas(0.01, 2.0 if choice.alpha_max else None, 4)
     assert np.all(np.diff(alphas) <= 0)
 
