@@ -14,8 +14,10 @@ iterations to tol as the coupling of mean and graph grows, and, for
 the proximal solvers, iterations and seconds to the same
 tolerance: SpaRSA (solver="auto" for l21 and trace), FISTA and plain
 proximal gradient, and the two on unscaled iris, where SpaRSA is behind.
+Last, the exact MT-SVM (one liblinear LinearSVC on augmented samples)
+against 20 independent liblinear LinearSVC fits, hinge loss.
 
-    python benchmarks/bench_shared_w.py [--tol 1e-4] [--l2 1e-3] [--repeats 3]
+    python benchmarks/bench_shared_w.py [--tol 1e-4] [--l2 1e-3] [--repeats 3] [--only penalties,mt-svm]
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from mtl_cli.data.splits import HierarchyPairs
 from mtl_cli.features import featurize
 from mtl_cli.learners import MultiTaskLinearClassifier
 
-ALPHAS = {"none": 0.0, "mean": 1e-2, "graph": 1e-2, "l21": 1e-3, "trace": 1e-3}
+ALPHAS = {"none": 0.0, "mean": 1e-2, "graph": 1e-2, "l21": 1e-3, "trace": 1e-3, "cluster": 1e-2}
+SECTIONS = ("penalties", "coupling", "proximal", "mt-svm")
 
 
 def timed(fit, repeats):
@@ -76,12 +79,37 @@ def print_support_sizes(X, t, n_tasks, posts_per_task=(5, 20, 50, 200, None)):
     print()
 
 
+def mt_svm_table(X, y, t, n_tasks, args) -> None:
+    """MultiTaskSVC (hinge, mean coupling) against 20 independent LinearSVC(hinge) fits, same l2 per task."""
+    from sklearn.svm import LinearSVC
+
+    from mtl_cli.learners import MultiTaskSVC
+
+    def independent():
+        return [LinearSVC(loss="hinge", C=1 / (args.l2 * np.sum(t == k)), tol=args.tol, max_iter=100000,
+                          dual=True).fit(X[t == k], y[t == k]) for k in range(n_tasks)]
+
+    print("\nThe exact MT-SVM against 20 independent liblinear fits (hinge loss):\n")
+    print("| alpha | MT-SVM s | independent s | ratio to independent |")
+    print("|---|---|---|---|")
+    for alpha in (0.0, 1e-2, 1.0):
+        pairs = []
+        for _ in range(args.repeats):
+            base_seconds, _ = timed(independent, 1)
+            seconds, _ = timed(lambda: MultiTaskSVC(alpha=alpha, l2=args.l2, tol=args.tol).fit(X, y, t), 1)
+            pairs.append((seconds / base_seconds, seconds, base_seconds))
+        ratio, seconds, base_seconds = sorted(pairs)[len(pairs) // 2]
+        print(f"| {alpha:g} | {seconds:.2f} | {base_seconds:.2f} | {ratio:.2f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tol", type=float, default=1e-4)
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}")
     args = parser.parse_args()
+    sections = set(args.only.split(","))
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
@@ -110,10 +138,12 @@ def main() -> None:
 
         # The machine's speed drifts between runs, so each repeat times the baseline and the
         # penalty back to back, and the ratio is the median of those paired ratios.
-        print("| penalty | alpha | solver | fit s | independent s | ratio to independent | iterations | relative gap |")
-        print("|---|---|---|---|---|---|---|---|")
         edges = [(k, k + 1) for k in range(len(tasks) - 1)]
-        for penalty, alpha in ALPHAS.items():
+        if "penalties" in sections:
+            print("| penalty | alpha | solver | fit s | independent s | ratio to independent | iterations "
+                  "| relative gap |")
+            print("|---|---|---|---|---|---|---|---|")
+        for penalty, alpha in ALPHAS.items() if "penalties" in sections else ():
             params = dict(penalty=penalty, alpha=alpha, l2=args.l2, tol=args.tol, max_iter=20000,
                           task_graph=edges if penalty == "graph" else None)
             pairs = []
@@ -122,7 +152,8 @@ def main() -> None:
                 seconds, model = timed(lambda: MultiTaskLinearClassifier(**params).fit(X, y, t), 1)
                 pairs.append((seconds / base_seconds, seconds, base_seconds))
             ratio, seconds, base_seconds = sorted(pairs)[len(pairs) // 2]
-            optimum = MultiTaskLinearClassifier(**{**params, "solver": "fista", "tol": 1e-9}).fit(X, y, t).objective_
+            exact = "lbfgs" if penalty == "cluster" else "fista"  # cluster has no prox
+            optimum = MultiTaskLinearClassifier(**{**params, "solver": exact, "tol": 1e-9}).fit(X, y, t).objective_
             solver = "lbfgs" if model.penalty_.smooth else "sparsa"
             print(
                 f"| {penalty} | {alpha:g} | {solver} | {seconds:.2f} | {base_seconds:.2f} | {ratio:.2f}x "
@@ -130,6 +161,10 @@ def main() -> None:
                 f"| {relative_gap(model.objective_, optimum):.1e} |"
             )
 
+        if "mt-svm" in sections:
+            mt_svm_table(X, y, t, len(tasks), args)
+        if "coupling" not in sections and "proximal" not in sections:
+            return
         print("\nCoupling strength, solver='auto' (L-BFGS preconditioned by the coupling):\n")
         print("| penalty | alpha | iterations | fit s | relative gap |")
         print("|---|---|---|---|---|")
