@@ -1,8 +1,12 @@
 """Featurizers, and turning a (dataset, split, seed, size) into task matrices.
 
-A featurizer is fitted on the training samples of one grid point only (never
-on test samples) and its output is cached on disk with joblib.Memory, so a
-grid of many learners featurizes once.
+A featurizer is fitted on the labelled training samples of one grid point
+(or, with ``fit_on: train-pool``, on every train-part sample, unlabelled),
+never on test samples; its output is cached on content by ``prepare``, so a
+grid of many learners featurizes once. What can be shared across grid points
+comes through a ``Workspace``: text vectorizers select columns of the
+corpus's token counts (``tokens``), sentence embeddings are cached per text
+(``embeddings``).
 """
 
 from __future__ import annotations
