@@ -14,6 +14,14 @@ from pathlib import Path
 
 from .errors import UserError
 
+def require_matplotlib(what: str) -> None:
+    """A UserError saying how to install matplotlib, when it is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UserError(f"{what} needs matplotlib: pip install 'mtl-cli[plot]'") from None
+
+
 def learning_curves(rows: list[dict], metric: str = "accuracy", title: str = "", size_key: str = "n_train_per_task"):
     """A matplotlib Figure of ``metric`` against training size, one line and CI band per learner.
 
@@ -76,10 +84,7 @@ def plot_run(run_dir: Path, metric: str = "accuracy", out: Path | None = None) -
     out = Path(out) if out is not None else run_dir / f"{metric}.png"
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UserError(f"--out: {out} must end in .png, .svg or .pdf")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise UserError("plotting needs matplotlib: pip install 'mtl-cli[plot]'") from None
+    require_matplotlib("plotting")
     from .rundir import run_protocol
 
     episodic = run_protocol(run_dir) == "episodic"

@@ -107,7 +107,7 @@ def gain_figure(per_task: list[dict], baseline: str, size_key: str):
 def build_report(run_dir: Path, baseline: str | None = None) -> str:
     """The report page of a run directory, as HTML text."""
     from .compare import paired_rows, resolve_baseline
-    from .plot import learning_curves
+    from .plot import learning_curves, require_matplotlib
     from .results import per_task_rows
     from .rundir import read_manifest, run_protocol
 
@@ -119,10 +119,7 @@ def build_report(run_dir: Path, baseline: str | None = None) -> str:
     records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not rows or not records:
         raise UserError(f"{table}: the table is empty; no cell has finished")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise UserError("the report's figures need matplotlib: pip install 'mtl-cli[plot]'") from None
+    require_matplotlib("the report's figures")
     episodic = run_protocol(run_dir) == "episodic"
     size_key = "k_shot" if episodic else "n_train_per_task"
     learners = list(dict.fromkeys(r["learner"] for r in records))
