@@ -55,7 +55,7 @@ bench: $(VENV)/.installed $(DATA)
 
 # Rewrite the measured tables of the README and docs/ from the runs that make them (about 10 minutes).
 DOC_CONFIGS := quickstart synthetic newsgroups-20way newsgroups-20way-clean newsgroups-mtl \
-	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa newsgroups-fewshot-embed amazon-mtl
+	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa newsgroups-fewshot-embed newsgroups-mtl-embed amazon-mtl
 AMAZON := $(SCIKIT_LEARN_DATA)/mtl_amazon_sentiment/processed_acl/kitchen/positive.review
 $(AMAZON): | $(VENV)/.installed
 	$(BIN)/mtl data import $(SHARED_DATA)/processed_acl-labeled.tar.gz

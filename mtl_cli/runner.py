@@ -262,6 +262,19 @@ def records_of(cells, done: dict) -> list[dict]:
     return [record for cell in cells for record in done.get(cell.id, [])]
 
 
+def prepare_grid_point(protocol_name: str, feature_spec: dict, cache_dir: str | None, force: bool) -> None:
+    """Featurize one grid point into the cache (nothing is sent back to the main process).
+
+    The model writer is imported here too: loky measures a worker's memory
+    after its first task and restarts a worker that grows by 300 MB since,
+    as one importing skops (which imports torch when the embed extra is
+    installed) in a later task would.
+    """
+    import skops.io  # noqa: F401
+
+    PROTOCOLS[protocol_name]().prepare(feature_spec, cache_dir, force)
+
+
 def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary, done: dict) -> None:
     """Featurize each distinct grid point once (in parallel), then fit the cells (in parallel); the
     records of each fitted cell go to its file and to ``done``."""
@@ -269,10 +282,10 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary,
     for cell in todo:
         specs.setdefault(spec_key(experiment, cell), experiment.feature_spec(cell.seed, cell.size))
     advance = progress.stage("featurizing", len(specs)) if progress else (lambda *_: None)
-    prepare = PROTOCOLS[experiment.protocol]().prepare
     try:
         execute(
-            [joblib.delayed(prepare)(spec, cache_dir, force) for spec in specs.values()],
+            [joblib.delayed(prepare_grid_point)(experiment.protocol, spec, cache_dir, force)
+             for spec in specs.values()],
             n_jobs, experiment.backend, lambda _: advance(),
         )
     except UserError as exc:  # the data of a grid point, e.g. an empty vocabulary
