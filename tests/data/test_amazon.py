@@ -49,6 +49,11 @@ def test_the_split_is_fixed_and_test_reviews_are_never_training_reviews(amazon_h
     assert again.test.data == corpus.test.data
     train_keys = {tuple(sorted(b.items())) for b in corpus.train.data}
     assert not any(tuple(sorted(b.items())) in train_keys for b in corpus.test.data)
+    # without deduplication the same draw puts 52 test reviews with an exact copy in training (the README's figure)
+    kept = AmazonSentiment(data_home=str(amazon_home), deduplicate=False).load()
+    keys = {tuple(sorted(b.items())) for b in kept.train.data}
+    assert len(kept.train) + len(kept.test) == 8000
+    assert sum(tuple(sorted(b.items())) in keys for b in kept.test.data) == 52
 
 
 def test_tfidf_on_bags_is_tfidf_on_the_given_tokens(corpus):
