@@ -20,7 +20,6 @@ import`` installs an archived model there), or a Hugging Face hub name
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -30,14 +29,13 @@ import sys
 import time
 import uuid
 import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DataError, first_line
-from .fileio import load_arrays, save_arrays
-from .hashing import spec_hash
+from .fileio import UNREADABLE, advisory_lock, load_arrays, save_arrays
+from .hashing import content_keys, spec_hash
 
 SHARD = 1024  # texts per cache file, and between two progress lines
 REPORT_EVERY_S = 20.0
@@ -140,10 +138,6 @@ def _digest(folder: str, stamp: tuple) -> str:
     return digest.hexdigest()
 
 
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -186,7 +180,7 @@ class EmbeddingStore:
                 shard_keys, vectors = list(fields["keys"]), np.asarray(fields["vectors"], dtype=np.float32)
                 if vectors.ndim != 2 or len(shard_keys) != len(vectors):
                     raise ValueError("keys and vectors disagree")
-            except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            except UNREADABLE as exc:
                 warnings.warn(f"{shard}: unreadable embedding cache file ({type(exc).__name__}); its texts are "
                               "encoded again", EmbeddingCacheWarning)
                 continue
@@ -200,18 +194,9 @@ class EmbeddingStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         save_arrays(self.folder / f"{uuid.uuid4().hex}.npz", {"keys": keys, "vectors": vectors.astype(np.float32)})
 
-    @contextlib.contextmanager
     def locked(self):
         """One encoding process at a time per encoder (an advisory lock, released if the process dies)."""
-        import fcntl
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        return advisory_lock(self.folder / ".lock")
 
 
 class SentenceEncoder:
@@ -235,7 +220,7 @@ class SentenceEncoder:
 
     def transform(self, texts) -> np.ndarray:
         texts = list(texts)
-        keys = [text_key(t) for t in texts]
+        keys = content_keys(texts)
         folder = model_folder(self.model)
         if self.cache_dir is None:
             text_of = dict(zip(keys, texts))

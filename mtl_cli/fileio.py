@@ -12,12 +12,37 @@ import contextlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 META = "__meta__"
+# what reading a damaged or planted .npz can raise: a cache entry that raises one is rebuilt
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
+
+
+@contextlib.contextmanager
+def advisory_lock(path: Path, wait: bool = True):
+    """An advisory lock (fcntl) on the file ``path``, released when the block ends or the process dies.
+
+    Yields True once held; with ``wait`` off, yields False at once when another process holds it.
+    """
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,6 @@ import dataclasses
 import functools
 import json
 import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ from .data import subsample
 from .data.base import Corpus, Part
 from .errors import DataWarning
 from .features import TaskSet, featurize
-from .fileio import load_arrays, save_arrays
+from .fileio import UNREADABLE, load_arrays, save_arrays
 from .hashing import spec_hash
 from .registry import DATASETS, SPLITS
 
@@ -45,7 +44,7 @@ def cached(
     if not refresh and path.is_file():
         try:
             return from_fields(load_arrays(path))
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        except UNREADABLE as exc:
             warnings.warn(f"{path}: unreadable cache file ({type(exc).__name__}); rebuilding it", CacheWarning)
     value = build()
     try:

@@ -17,20 +17,17 @@ TF-IDF weighting: the same matrix and vocabulary as scikit-learn's own
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import warnings
-import zipfile
 from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from .fileio import load_arrays, save_arrays
-from .hashing import spec_hash
+from .fileio import UNREADABLE, advisory_lock, load_arrays, save_arrays
+from .hashing import content_keys, spec_hash
 
 ANALYZER = ("strip_accents", "lowercase", "stop_words", "token_pattern", "ngram_range", "analyzer",
             "encoding", "decode_error", "input")
@@ -43,17 +40,6 @@ class TokenCacheWarning(UserWarning):
     """A cached token-count file could not be read; the corpus is tokenized again."""
 
 
-def text_keys(texts) -> list[str]:
-    """The sha256 of each document: a text's UTF-8 bytes, or a bag's sorted (feature, count) pairs."""
-    return [hashlib.sha256(as_bytes(t)).hexdigest()[:32] for t in texts]
-
-
-def as_bytes(document) -> bytes:
-    if isinstance(document, dict):
-        return json.dumps(sorted(document.items())).encode("utf-8", "surrogatepass")
-    return document.encode("utf-8", "surrogatepass")
-
-
 class CorpusCounts:
     """C: one row of term counts per distinct text of a corpus, columns in sorted term order."""
 
@@ -63,7 +49,7 @@ class CorpusCounts:
 
     def rows(self, texts) -> np.ndarray | None:
         """The rows of ``texts``, or None if one of them is not in the corpus."""
-        rows = [self.row_of.get(key, -1) for key in text_keys(texts)]
+        rows = [self.row_of.get(key, -1) for key in content_keys(texts)]
         return None if -1 in rows else np.array(rows, dtype=np.int64)
 
 
@@ -108,7 +94,7 @@ def merge(pieces: list[tuple[list[str], sp.csr_matrix]]) -> tuple[list[str], sp.
 def unique_texts(texts: list[str]) -> tuple[list[str], list[str]]:
     """(keys, texts) of the distinct texts, in order of first appearance."""
     first = {}
-    for key, text in zip(text_keys(texts), texts):
+    for key, text in zip(content_keys(texts), texts):
         first.setdefault(key, text)
     return list(first), list(first.values())
 
@@ -145,24 +131,6 @@ def count_corpus(texts: list[str], analyzer: dict) -> CorpusCounts:
     return CorpusCounts(keys, *count_texts(texts, analyzer))
 
 
-@contextlib.contextmanager
-def locked(path: Path, wait: bool = True):
-    """An advisory lock on ``path``.lock; yields False (without waiting) when ``wait`` is off and it is held."""
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def read_piece(path: Path):
     fields = load_arrays(path)
     terms = fields["terms"]
@@ -173,7 +141,7 @@ def read_piece(path: Path):
 
 def build_piece(path: Path, texts: list[str], analyzer: dict, wait: bool) -> None:
     """Tokenize one piece into ``path`` unless it is there (or, without ``wait``, another process is on it)."""
-    with locked(path, wait) as mine:
+    with advisory_lock(path.with_suffix(".lock"), wait) as mine:
         if not mine or path.is_file():
             return
         terms, matrix = count_texts(texts, analyzer)
@@ -185,7 +153,7 @@ def load_piece(path: Path, texts: list[str], analyzer: dict):
         build_piece(path, texts, analyzer, wait=True)
         try:
             return read_piece(path)
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        except UNREADABLE as exc:
             warnings.warn(f"{path}: unreadable token cache file ({type(exc).__name__}); tokenizing again",
                           TokenCacheWarning)
             path.unlink(missing_ok=True)
