@@ -211,7 +211,8 @@ class PrecountedVectorizer:
             self.columns_ = None
             return v.fit_transform(texts)
         X = self.weigh_counts(self.counts.matrix[rows])
-        present = np.flatnonzero(np.diff(X.tocsc().indptr))  # the terms scikit-learn's vocabulary would hold
+        dfs = np.bincount(X.indices, minlength=X.shape[1])  # document frequencies (rows hold each term once)
+        present = np.flatnonzero(dfs)  # the terms scikit-learn's vocabulary would hold
         if not len(present):
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         X = X[:, present]
@@ -220,7 +221,7 @@ class PrecountedVectorizer:
         low = v.min_df if isinstance(v.min_df, Integral) else v.min_df * n_doc
         if high < low:
             raise ValueError("max_df corresponds to < documents than min_df")
-        keep = limit_features(X, high, low, v.max_features)
+        keep = limit_features(X, dfs[present], high, low, v.max_features)
         self.columns_ = present[keep]
         v.vocabulary_ = {self.counts.terms[c]: i for i, c in enumerate(self.columns_.tolist())}
         X = X[:, keep]
@@ -263,10 +264,10 @@ class PrecountedVectorizer:
         return self.tfidf_.transform(X, copy=False)
 
 
-def limit_features(X, high, low, limit) -> np.ndarray:
-    """The columns ``CountVectorizer._limit_features`` keeps: document frequency in [low, high], then the
-    ``limit`` most frequent terms (the same argsort on the same array, so ties break alike)."""
-    dfs = np.diff(X.tocsc().indptr)
+def limit_features(X, dfs, high, low, limit) -> np.ndarray:
+    """The columns ``CountVectorizer._limit_features`` keeps: document frequency (``dfs``, one per column
+    of X) in [low, high], then the ``limit`` most frequent terms (the same argsort on the same array, so
+    ties break alike)."""
     mask = (dfs <= high) & (dfs >= low)
     if limit is not None and mask.sum() > limit:
         tfs = np.asarray(X.sum(axis=0)).ravel()
