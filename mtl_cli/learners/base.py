@@ -70,6 +70,11 @@ class MultiTaskClassifierMixin(ClassifierMixin):
         check_classification_targets(y)
         return X, y, as_tasks(tasks, X.shape[0])
 
+    def remember_tasks(self, y, tasks) -> None:
+        """Set ``tasks_`` (the sorted task ids seen in fit) and ``classes_`` (each task's sorted classes)."""
+        self.tasks_ = np.unique(tasks)
+        self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
+
     def predict_inputs(self, X, tasks, dtype="numeric"):
         """``predict``'s validation: fitted, X with the features seen in fit, task ids seen in fit.
         Returns (X, tasks)."""

@@ -95,8 +95,7 @@ class MultiTaskSVC(BaseMultiTaskClassifier):
 
         self.check()
         X, y, tasks = self.fit_inputs(X, y, tasks, dtype=np.float64)
-        self.tasks_ = np.unique(tasks)
-        self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
+        self.remember_tasks(y, tasks)
         if any(len(classes) > 2 for classes in self.classes_):
             widest = max(self.classes_, key=len)
             raise ValueError(f"Only binary classification is supported: {type(self).__name__} takes binary "

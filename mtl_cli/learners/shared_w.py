@@ -178,8 +178,7 @@ class MultiTaskLinearClassifier(BaseMultiTaskClassifier):
 
     def columns(self, y, tasks):
         """One column per binary task and per class of a multi-class task: (task index, positive class)."""
-        self.tasks_ = np.unique(tasks)
-        self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
+        self.remember_tasks(y, tasks)
         column_task, positive = [], []
         for k, classes in enumerate(self.classes_):
             for cls in classes[-1:] if len(classes) <= 2 else classes:

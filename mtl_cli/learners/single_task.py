@@ -70,8 +70,7 @@ class SingleTaskClassifier(WrapsEstimator):
         self : object
         """
         X, y, tasks = self.fit_inputs(X, y, tasks)
-        self.tasks_ = np.unique(tasks)
-        self.classes_ = [np.unique(y[tasks == t]) for t in self.tasks_]
+        self.remember_tasks(y, tasks)
         self.estimators_ = {
             t: fit_one(self.estimator, self.estimator_params, self.random_state, X[tasks == t], y[tasks == t])
             for t in self.tasks_
