@@ -165,6 +165,9 @@ def load_encoder(folder: str, device: str, max_seq_length: int):
     return encoder
 
 
+LAST_READ: dict = {}  # in this process: the store read last, and the shard files it was read from
+
+
 class EmbeddingStore:
     """The cached vectors of one encoder: shards of (text keys, float32 rows)."""
 
@@ -172,9 +175,16 @@ class EmbeddingStore:
         self.folder = folder
 
     def read(self) -> tuple[dict, np.ndarray | None]:
-        """(text key -> row, rows) over every readable shard."""
+        """(text key -> row, rows) over every readable shard; read again only when the shards changed."""
+        shards = sorted(self.folder.glob("*.npz"))
+        stamp = (str(self.folder), tuple((s.name, s.stat().st_size, s.stat().st_mtime_ns) for s in shards))
+        if LAST_READ.get("stamp") != stamp:
+            LAST_READ.update(stamp=stamp, value=self.read_shards(shards))
+        return LAST_READ["value"]
+
+    def read_shards(self, shards) -> tuple[dict, np.ndarray | None]:
         keys, blocks = [], []
-        for shard in sorted(self.folder.glob("*.npz")):
+        for shard in shards:
             try:
                 fields = load_arrays(shard)
                 shard_keys, vectors = list(fields["keys"]), np.asarray(fields["vectors"], dtype=np.float32)
