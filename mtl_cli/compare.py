@@ -23,7 +23,6 @@ mean difference.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -156,13 +155,11 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy", test: str = "t
 
     Returns the rows and the paths written.
     """
+    from .rundir import read_records
+
     run_dir = Path(run_dir)
     path = run_dir / "results.jsonl"
-    if not path.is_file():
-        raise UserError(f"{run_dir}: no results.jsonl; run 'mtl train CONFIG' first")
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not records:
-        raise UserError(f"{path}: no records; no cell has finished")
+    records = read_records(run_dir)
     if metric not in records[0]:
         available = [m for m in METRICS if m in records[0]]
         raise UserError(f"--metric: {metric!r} is not in {path}; expected one of {available}")

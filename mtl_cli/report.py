@@ -109,16 +109,16 @@ def build_report(run_dir: Path, baseline: str | None = None) -> str:
     from .compare import paired_rows, resolve_baseline
     from .plot import learning_curves, require_matplotlib
     from .results import per_task_rows
-    from .rundir import read_manifest, run_protocol
+    from .rundir import read_manifest, read_records, run_protocol
 
     run_dir = Path(run_dir)
-    table, results = run_dir / "accuracy.json", run_dir / "results.jsonl"
-    if not table.is_file() or not results.is_file():
-        raise UserError(f"{run_dir}: no accuracy.json or results.jsonl; run 'mtl train CONFIG' first")
+    table = run_dir / "accuracy.json"
+    if not table.is_file():
+        raise UserError(f"{run_dir}: no accuracy.json; run 'mtl train CONFIG' first")
     rows = json.loads(table.read_text(encoding="utf-8"))
-    records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not rows or not records:
+    if not rows:
         raise UserError(f"{table}: the table is empty; no cell has finished")
+    records = read_records(run_dir)
     require_matplotlib("the report's figures")
     episodic = run_protocol(run_dir) == "episodic"
     size_key = "k_shot" if episodic else "n_train_per_task"

@@ -244,6 +244,17 @@ def read_manifest(run_dir: Path) -> dict:
     return manifest if isinstance(manifest, dict) else {}
 
 
+def read_records(run_dir: Path) -> list[dict]:
+    """The records of a run's ``results.jsonl``; a UserError when there is none or it is empty."""
+    path = Path(run_dir) / "results.jsonl"
+    if not path.is_file():
+        raise UserError(f"{run_dir}: no results.jsonl; run 'mtl train CONFIG' first")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not records:
+        raise UserError(f"{path}: no records; no cell has finished")
+    return records
+
+
 def run_protocol(run_dir: Path) -> str:
     """The protocol a run was made with, as its manifest records it."""
     protocol = read_manifest(run_dir).get("protocol")
