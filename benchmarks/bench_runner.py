@@ -10,12 +10,12 @@ corpus, tokenizing it, featurizing and fitting.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 from pathlib import Path
 
 from mtl_cli import config as config_module
+from mtl_cli.rundir import read_records
 from mtl_cli.runner import train
 
 
@@ -34,7 +34,7 @@ def measure(experiment, n_jobs: int) -> dict:
     forget_everything()
     with tempfile.TemporaryDirectory() as runs:
         summary = train(experiment, Path(runs), n_jobs=n_jobs)
-        records = [json.loads(line) for line in open(summary.run_dir / "results.jsonl")]
+        records = read_records(summary.run_dir)
     cells = {r["cell"]: r for r in records}.values()
     featurized = {(r["seed"], r["n_train_per_task"]): r["featurize_seconds"] for r in records}
     return {
