@@ -55,17 +55,22 @@ bench: $(VENV)/.installed $(DATA)
 
 # Rewrite the measured tables of the README and docs/ from the runs that make them (about 10 minutes).
 DOC_CONFIGS := quickstart synthetic newsgroups-20way newsgroups-20way-clean newsgroups-mtl \
-	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa newsgroups-fewshot-embed newsgroups-mtl-embed amazon-mtl
+	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa newsgroups-fewshot-embed newsgroups-mtl-embed amazon-mtl \
+	reuters-mtl reuters-fewshot
 AMAZON := $(SCIKIT_LEARN_DATA)/mtl_amazon_sentiment/processed_acl/kitchen/positive.review
 $(AMAZON): | $(VENV)/.installed
 	$(BIN)/mtl data import $(SHARED_DATA)/processed_acl-labeled.tar.gz
+REUTERS := $(SCIKIT_LEARN_DATA)/mtl_reuters/reuters.zip
+$(REUTERS): | $(VENV)/.installed
+	$(BIN)/mtl data import $(SHARED_DATA)/reuters.zip
 
-docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON)
+docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
 	$(BIN)/mtl compare runs/quickstart --baseline single-task > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-fewshot-embed --baseline prototypes > /dev/null
 	$(BIN)/mtl compare runs/amazon-mtl --baseline pooled > /dev/null
+	$(BIN)/mtl compare runs/reuters-mtl --baseline single-task --metric f1 > /dev/null
 	$(BIN)/python docs/update_tables.py
 
 clean:

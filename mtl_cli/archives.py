@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tarfile
+import zipfile
 from pathlib import Path
 
 from .errors import DataError, first_line
 
-KNOWN = ("the official 20news-bydate.tar.gz, processed_acl-labeled.tar.gz (Amazon sentiment) or a .tar.gz of one "
-         "sentence-transformers model folder")
+KNOWN = ("the official 20news-bydate.tar.gz, processed_acl-labeled.tar.gz (Amazon sentiment), NLTK's reuters.zip "
+         "or a .tar.gz of one sentence-transformers model folder")
 
 
 def members_of(archive: Path) -> list[str]:
@@ -25,6 +26,12 @@ def import_archive(archive: str | Path, data_home: str | None = None, models_hom
     """Install ``archive``; return the path written. Datasets go to scikit-learn's data home, a model
     folder to the models home (see ``embeddings.models_home``)."""
     archive = Path(archive)
+    if archive.is_file() and zipfile.is_zipfile(archive):
+        from .data.reuters import import_archive as import_reuters, is_reuters_zip
+
+        if is_reuters_zip(archive):
+            return import_reuters(archive, data_home)
+        raise DataError(f"{archive}: a .zip without reuters/cats.txt; expected {KNOWN}")
     members = members_of(archive)
     if any(name.startswith("20news-bydate-") for name in members):
         from .data.newsgroups import import_archive as import_newsgroups

@@ -93,7 +93,7 @@ def report(summary, verb: str) -> None:
         size_key = "k_shot" if episodic else "n_train_per_task"
         spread = "episodes" if episodic else "seeds"
         table = Table(title=f"{summary.run_dir.name}: test accuracy (mean ± 95% CI over {spread})")
-        metrics = [m for m in ("accuracy", "macro_f1") if f"{m}_mean" in rows[0]]
+        metrics = [m for m in ("accuracy", "macro_f1", "f1", "micro_f1") if f"{m}_mean" in rows[0]]
         count = "n_episodes" if spread == "episodes" else "n_runs"
         for column in ["learner", size_key, *metrics, count]:
             table.add_column(column, justify="left" if column == "learner" else "right", overflow="fold")
@@ -174,7 +174,8 @@ def evaluate(
 @app.command()
 def plot(
     run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
-    metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy or macro_f1."),
+    metric: str = typer.Option("accuracy", "--metric", "-m",
+                               help="accuracy, macro_f1, or f1 and micro_f1 (split: categories)."),
     out: Optional[Path] = typer.Option(
         None, "--out", "-o", help="Image file (.png, .svg, .pdf; default: RUN_DIR/METRIC.png)."
     ),
@@ -213,7 +214,7 @@ def compare(
     baseline: str = typer.Option(
         ..., "--baseline", "-b", help="The baseline learner: its label, or a unique start of it."
     ),
-    metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy or macro_f1."),
+    metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy, macro_f1 or f1 (split: categories)."),
     test: str = typer.Option("t", "--test", help="t (paired t-test over seeds or episodes) or wilcoxon "
                              "(signed-rank over (seed, task) pairs or episodes)."),
     runs: Path = RUNS_OPTION,

@@ -30,7 +30,7 @@ import numpy as np
 
 from .errors import UserError
 from .fileio import write_atomic
-from .results import METRICS, group, mean_ci95, to_csv, to_latex, to_markdown
+from .results import group, mean_ci95, metrics_of, to_csv, to_latex, to_markdown
 
 
 def resolve_baseline(labels: list[str], name: str) -> str:
@@ -161,7 +161,7 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy", test: str = "t
     path = run_dir / "results.jsonl"
     records = read_records(run_dir)
     if metric not in records[0]:
-        available = [m for m in METRICS if m in records[0]]
+        available = list(metrics_of(records))
         raise UserError(f"--metric: {metric!r} is not in {path}; expected one of {available}")
     rows = paired_rows(records, baseline, metric, test)
     against = rows[0]["baseline"] if rows else baseline

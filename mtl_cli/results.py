@@ -19,6 +19,7 @@ from scipy import stats
 from .fileio import write_atomic
 
 METRICS = ("accuracy", "macro_f1")
+POSITIVE_CLASS = ("f1",)  # of tasks scored by their positive class (split: categories)
 TIMES = ("fit_seconds", "predict_seconds", "featurize_seconds")  # episodic runs: episode_seconds too
 
 
@@ -40,15 +41,33 @@ def group(records, keys):
     return groups
 
 
+def metrics_of(records: list[dict]) -> tuple[str, ...]:
+    """The metrics every record has: METRICS, and ``f1`` where tasks are scored by their positive class."""
+    return METRICS + (POSITIVE_CLASS if records and all("tp" in r for r in records) else ())
+
+
+def micro_f1(run: list[dict]) -> float:
+    """F1 of the counts summed over a run's tasks: 2 tp / (2 tp + fp + fn)."""
+    tp, fp, fn = (sum(r[k] for r in run) for k in ("tp", "fp", "fn"))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
 def summary_rows(records: list[dict], size_key: str = "n_train_per_task") -> list[dict]:
-    """One row per (learner, training size): mean over tasks per seed, then mean and CI over seeds."""
+    """One row per (learner, training size): mean over tasks per seed, then mean and CI over seeds.
+
+    Where tasks are scored by their positive class, ``f1`` is its F1 averaged over tasks (macro) and
+    ``micro_f1`` the F1 of the counts summed over tasks, per seed.
+    """
+    metrics = metrics_of(records)
     rows = []
     for (label, n), members in group(records, ("learner", size_key)).items():
         runs = group(members, ("seed",))
         row = {"learner": label, size_key: n}
-        for metric in METRICS:
+        for metric in metrics:
             per_run = [np.mean([r[metric] for r in run]) for run in runs.values()]
             row[f"{metric}_mean"], row[f"{metric}_ci95"] = mean_ci95(per_run)
+        if POSITIVE_CLASS[0] in metrics:
+            row["micro_f1_mean"], row["micro_f1_ci95"] = mean_ci95([micro_f1(run) for run in runs.values()])
         row["n_runs"] = len(runs)
         row["n_tasks"] = len({r["task"] for r in members})
         rows.append(row)
@@ -57,10 +76,11 @@ def summary_rows(records: list[dict], size_key: str = "n_train_per_task") -> lis
 
 def per_task_rows(records: list[dict], size_key: str = "n_train_per_task") -> list[dict]:
     """One row per (learner, training size, task): mean and CI over seeds."""
+    metrics = metrics_of(records)
     rows = []
     for (label, n, task), members in group(records, ("learner", size_key, "task")).items():
         row = {"learner": label, size_key: n, "task": task}
-        for metric in METRICS:
+        for metric in metrics:
             row[f"{metric}_mean"], row[f"{metric}_ci95"] = mean_ci95([r[metric] for r in members])
         row["n_runs"] = len(members)
         rows.append(row)

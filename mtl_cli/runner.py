@@ -203,6 +203,7 @@ def preflight(experiment: Experiment, cache_dir: str | None, refresh: bool = Fal
     split = make_split(spec)
     if experiment.episodic:
         split.parts(corpus)
+        split.check_sizes(corpus, max(experiment.sizes))
         return
     tasks = split.tasks(corpus)
     for task in tasks:

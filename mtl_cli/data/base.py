@@ -11,6 +11,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 
+LABEL_JOIN = "+"  # a multi-label document's label: its categories, sorted, joined by "+"
+
+
+def label_sets(labels) -> list[frozenset]:
+    """The categories of each document from its label (``a+b`` -> {a, b}); a plain label is a set of one."""
+    return [frozenset(str(label).split(LABEL_JOIN)) for label in labels]
+
+
 @dataclass(frozen=True)
 class Part:
     """One part (train or test) of a corpus.

@@ -34,9 +34,22 @@ CLASS_SPLITS = {
             "alt.atheism", "misc.forsale", "soc.religion.christian", "talk.politics.guns",
             "talk.politics.mideast", "talk.politics.misc", "talk.religion.misc",
         ],
-    }
+    },
+    # Bao et al.'s Reuters-21578 split: their loader takes class ids 0-14, 15-19 and 20-30 of the 31 ApteMod
+    # topics with at least 20 single-label stories; the ids follow the topics' alphabetical order.
+    "bao2020-reuters": {
+        "meta_train": [
+            "acq", "alum", "bop", "cocoa", "coffee", "copper", "cotton", "cpi", "crude", "earn", "gnp", "gold",
+            "grain", "interest", "ipi",
+        ],
+        "meta_val": ["iron-steel", "jobs", "livestock", "money-fx", "money-supply"],
+        "meta_test": [
+            "nat-gas", "orange", "reserves", "retail", "rubber", "ship", "sugar", "tin", "trade", "veg-oil", "wpi",
+        ],
+    },
 }
 ROLES = ("meta_train", "meta_val", "meta_test")
+QUERIES = ("test-part", "train-part")
 
 
 @dataclass(frozen=True)
@@ -57,12 +70,17 @@ class Episodes:
 
     Parameters
     ----------
-    classes : "bao2020" or {meta_train: [...], meta_val: [...], meta_test: [...]}, default="bao2020"
-        The class split; bao2020 is the 20 Newsgroups split of Bao et al. (2020).
+    classes : "bao2020", "bao2020-reuters" or {meta_train: [...], meta_val: [...], meta_test: [...]}, \
+default="bao2020"
+        The class split: the 20 Newsgroups or the Reuters-21578 split of Bao et al. (2020).
     n_way : int, default=5
         Classes per episode.
     n_query : int, default=25
         Query documents per class.
+    queries : "test-part" or "train-part", default="test-part"
+        Where an evaluation episode's queries come from: the test part, or
+        the train part like its support documents (disjoint from them within
+        the episode), as Bao et al. sample both from one pool of documents.
     n_episodes : int, default=1000
         Evaluation episodes per seed and shot setting.
     n_val_episodes : int, default=100
@@ -73,10 +91,12 @@ class Episodes:
     size_key = "k_shot"  # the grid's size axis: support samples per class
     default_sizes = [1, 5]
 
-    def __init__(self, classes="bao2020", n_way=5, n_query=25, n_episodes=1000, n_val_episodes=100):
+    def __init__(self, classes="bao2020", n_way=5, n_query=25, n_episodes=1000, n_val_episodes=100,
+                 queries="test-part"):
         self.classes = classes
         self.n_way = n_way
         self.n_query = n_query
+        self.queries = queries
         self.n_episodes = n_episodes
         self.n_val_episodes = n_val_episodes
 
@@ -99,6 +119,8 @@ class Episodes:
             check_number("episodes", key, getattr(self, key), low=1, integer=True)
         if self.n_way > len(split["meta_test"]) or self.n_way > len(split["meta_val"]):
             raise ValueError(f"'n_way'={self.n_way} exceeds the meta-test or meta-val classes")
+        if self.queries not in QUERIES:
+            raise ValueError(f"'queries' must be one of {list(QUERIES)}, got {self.queries!r}")
 
     def parts(self, corpus: Corpus) -> EpisodeParts:
         split = self.class_split()
@@ -114,9 +136,26 @@ class Episodes:
             meta_train=rows("train", "meta_train"),
             meta_val=rows("train", "meta_val"),
             support_pool=rows("train", "meta_test"),
-            query_pool=rows("test", "meta_test"),
+            query_pool=rows("test" if self.queries == "test-part" else "train", "meta_test"),
             classes=split,
         )
+
+    def check_sizes(self, corpus: Corpus, k_shot: int) -> None:
+        """Every meta-val and meta-test class has enough documents for a K-shot episode (K support and
+        ``n_query`` query documents); raise a DataError naming the first that does not."""
+        split = self.class_split()
+        same_pool = self.queries == "train-part"
+        for role in ("meta_val", "meta_test"):
+            needs = [("train", k_shot + self.n_query)]
+            if role == "meta_test" and not same_pool:
+                needs = [("train", k_shot), ("test", self.n_query)]
+            for cls in split[role]:
+                for part, need in needs:
+                    have = int(np.sum(getattr(corpus, part).labels == cls))
+                    if have < need:
+                        raise DataError(f"split episodes: {role} class {cls!r} has {have} documents in the "
+                                        f"{corpus.name} {part} part; a {k_shot}-shot episode with n_query "
+                                        f"{self.n_query} needs {need}")
 
 
 def draw(rng, members_by_class: dict, classes, counts) -> tuple[np.ndarray, np.ndarray]:
@@ -139,14 +178,15 @@ class Episode:
     query_labels: np.ndarray
 
 
-def sample_episodes(support_labels, query_labels, classes, n_way, k_shot, n_query, n_episodes, seed, name):
+def sample_episodes(support_labels, query_labels, classes, n_way, k_shot, n_query, n_episodes, seed, name,
+                    same_pool=False):
     """Seeded episodes; the same (seed, name, k_shot, index) always gives the same episode.
 
     ``support_labels`` and ``query_labels`` are the class of each row of the
-    support and query pools; when they are the same array (meta-validation),
-    support and query rows of an episode are disjoint.
+    support and query pools; with ``same_pool`` (meta-validation, or queries
+    from the train part) they are one pool, and the support and query rows of
+    an episode are disjoint.
     """
-    same_pool = support_labels is query_labels
     support_members = {c: np.flatnonzero(support_labels == c) for c in classes}
     query_members = support_members if same_pool else {c: np.flatnonzero(query_labels == c) for c in classes}
     episodes = []

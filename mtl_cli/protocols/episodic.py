@@ -59,7 +59,7 @@ def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> Epis
     X_train, y_train = part("train", parts.meta_train)
     X_val, y_val = part("train", parts.meta_val)
     X_support, y_support = part("train", parts.support_pool)
-    X_query, y_query = part("test", parts.query_pool)
+    X_query, y_query = part("test" if split.queries == "test-part" else "train", parts.query_pool)
     return EpisodeData(X_train, y_train, X_val, y_val, X_support, y_support, X_query, y_query,
                        parts.classes, X_train.shape[1], time.perf_counter() - start)
 
@@ -74,7 +74,8 @@ class EpisodicValidation:
 
     def __init__(self, X, labels, classes, n_way, k_shot, n_query, n_episodes, seed):
         self.X, self.labels, self.n_way, self.k_shot = X, labels, n_way, k_shot
-        self.episodes = sample_episodes(labels, labels, classes, n_way, k_shot, n_query, n_episodes, seed, "meta-val")
+        self.episodes = sample_episodes(labels, labels, classes, n_way, k_shot, n_query, n_episodes, seed, "meta-val",
+                                        same_pool=True)
 
     def score(self, adapt, with_queries: bool = False) -> float:
         """Mean accuracy over the validation episodes of the classifiers ``adapt(X_support, y_support)``
@@ -120,7 +121,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
     split = episodes_split(feature_spec)
     episodes = sample_episodes(
         data.y_support, data.y_query, data.classes["meta_test"], split.n_way, cell.size, split.n_query,
-        split.n_episodes, cell.seed, "meta-test",
+        split.n_episodes, cell.seed, "meta-test", same_pool=split.queries == "train-part",
     )
     adapt = model.adapt if learner_kind(model) == "meta" else single_task_adapter(model)
     inference = inference_of(model)

@@ -9,12 +9,23 @@ import numpy as np
 from ..features import TaskSet
 from ..grid import Cell
 from ..prepare import cached_task_set
+from ..registry import SPLITS
 from .base import Protocol, timed
 
 
+def positive_class_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """F1 of label 1 and its counts: tp, fp, fn (micro-averaged F1 over tasks = 2 tp / (2 tp + fp + fn) of
+    the summed counts). F1 is 0 where label 1 is neither present nor predicted."""
+    tp = int(np.sum((y_pred == 1) & (y_true == 1)))
+    fp = int(np.sum((y_pred == 1) & (y_true != 1)))
+    fn = int(np.sum((y_pred != 1) & (y_true == 1)))
+    return {"f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0, "tp": tp, "fp": fp, "fn": fn}
+
+
 def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None, predict_seconds=None,
-          only=None) -> list[dict]:
-    """Per-task test records of a fitted model (of the tasks in ``only``, if given)."""
+          only=None, positive_class=False) -> list[dict]:
+    """Per-task test records of a fitted model (of the tasks in ``only``, if given); with
+    ``positive_class``, also the F1 of label 1 and its counts (``positive_class_scores``)."""
     from sklearn.metrics import f1_score
 
     if y_pred is None:
@@ -37,6 +48,7 @@ def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None,
                 "n_features": task_set.n_features,
                 "accuracy": float(np.mean(y_pred[test] == y_true)),
                 "macro_f1": float(f1_score(y_true, y_pred[test], average="macro")),
+                **(positive_class_scores(y_true, y_pred[test]) if positive_class else {}),
                 "fit_seconds": fit_seconds,
                 "predict_seconds": predict_seconds,
                 "featurize_seconds": task_set.featurize_seconds,
@@ -62,4 +74,5 @@ class Plain(Protocol):
         return timed(learner.fit, data.X_train, data.y_train, data.task_train)
 
     def records(self, fitted, cell, feature_spec, data: TaskSet, fit_seconds):
-        return score(fitted, data, cell, fit_seconds)
+        split = SPLITS.get(feature_spec["split"]["name"])
+        return score(fitted, data, cell, fit_seconds, positive_class=getattr(split, "scores_positive_class", False))

@@ -3,7 +3,7 @@ import pytest
 
 from mtl_cli.data.base import Corpus, Part, subsample
 from mtl_cli.data.newsgroups import HIERARCHY
-from mtl_cli.data.splits import ByColumn, HierarchyPairs, OneVsRest, Single
+from mtl_cli.data.splits import ByColumn, Categories, HierarchyPairs, OneVsRest, Single
 from mtl_cli.errors import DataError
 
 # Posts per newsgroup in the bydate archive (train, test), from its README.
@@ -94,3 +94,32 @@ def test_by_column_errors():
     corpus = Corpus("plain", Part(["x"], np.array([0])), Part(["x"], np.array([0])))
     with pytest.raises(DataError, match="needs a task column"):
         ByColumn().tasks(corpus)
+
+
+def test_categories_are_one_vs_every_other_document_of_a_multi_label_corpus():
+    train = Part(["1", "2", "3", "4", "5"], np.array(["a+b", "b", "c", "b+c", "d"], dtype=object))
+    test = Part(["6", "7"], np.array(["a", "b+d"], dtype=object))
+    tasks = Categories(top=2).tasks(Corpus("toy", train, test))
+    assert [t.name for t in tasks] == ["b", "c"]  # b: 3 documents, then c (2) before a and d by name
+    b = tasks[0]
+    assert list(b.train_index) == [0, 1, 2, 3, 4] and list(b.train_labels) == [1, 1, 0, 1, 0]
+    assert list(b.test_labels) == [0, 1]
+    assert [t.name for t in Categories(categories=["d", "a"]).tasks(Corpus("toy", train, test))] == ["d", "a"]
+    with pytest.raises(DataError, match="no training document of category 'e'"):
+        Categories(categories=["e"]).tasks(Corpus("toy", train, test))
+
+
+def test_micro_f1_pools_the_counts_of_the_tasks():
+    from sklearn.metrics import f1_score
+
+    from mtl_cli.protocols.plain import positive_class_scores
+    from mtl_cli.results import micro_f1
+
+    rng = np.random.default_rng(0)
+    truths = [rng.random(50) < p for p in (0.05, 0.3, 0.6)]
+    predictions = [rng.random(50) < 0.3 for _ in truths]
+    records = [positive_class_scores(t.astype(int), p.astype(int)) for t, p in zip(truths, predictions)]
+    for record, t, p in zip(records, truths, predictions):
+        assert record["f1"] == pytest.approx(f1_score(t, p))
+    assert micro_f1(records) == pytest.approx(f1_score(np.concatenate(truths), np.concatenate(predictions)))
+    assert positive_class_scores(np.zeros(4, int), np.zeros(4, int))["f1"] == 0.0

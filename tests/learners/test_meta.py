@@ -30,9 +30,9 @@ def test_bao2020_split_is_class_disjoint():
 
 def test_episodes_are_seeded_and_disjoint_within_a_shared_pool():
     labels = np.repeat(np.array(["a", "b", "c", "d"]), 10)
-    first = sample_episodes(labels, labels, ["a", "b", "c", "d"], 3, 2, 4, 30, seed=1, name="val")
-    again = sample_episodes(labels, labels, ["a", "b", "c", "d"], 3, 2, 4, 30, seed=1, name="val")
-    other = sample_episodes(labels, labels, ["a", "b", "c", "d"], 3, 2, 4, 30, seed=2, name="val")
+    first = sample_episodes(labels, labels, ["a", "b", "c", "d"], 3, 2, 4, 30, seed=1, name="val", same_pool=True)
+    again = sample_episodes(labels, labels, ["a", "b", "c", "d"], 3, 2, 4, 30, seed=1, name="val", same_pool=True)
+    other = sample_episodes(labels, labels, ["a", "b", "c", "d"], 3, 2, 4, 30, seed=2, name="val", same_pool=True)
     assert all(np.array_equal(e.support, f.support) and np.array_equal(e.query, f.query) for e, f in zip(first, again))
     assert any(not np.array_equal(e.support, f.support) for e, f in zip(first, other))
     for e in first:

@@ -27,7 +27,7 @@ def clusters(seed=0, n_classes=5, per_class=40, d=30, spread=0.9):
 
 def test_refining_with_the_queries_helps_at_one_shot_and_never_reads_query_labels():
     X, labels = clusters()
-    episodes = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 60, 0, "test")
+    episodes = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 60, 0, "test", same_pool=True)
     inductive = Prototypes().meta_fit(X, labels)
     transductive = Prototypes(transductive=True)
     transductive.meta_fit(X, labels)
@@ -83,7 +83,7 @@ def test_transductive_ridge_head_helps_and_never_reads_query_labels():
     from mtl_cli.learners import RidgeHead
 
     X, labels = clusters(seed=2)
-    episodes = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 60, 0, "test")
+    episodes = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 60, 0, "test", same_pool=True)
     inductive = RidgeHead(l2s=[1.0]).meta_fit(X, labels)
     transductive = RidgeHead(l2s=[1.0], transductive=True, temperatures=[20.0]).meta_fit(X, labels)
     plain = np.mean([episode_accuracy(inductive.adapt, X, X, e) for e in episodes])
@@ -104,7 +104,7 @@ def test_transductive_learners_work_in_an_lsa_projection_of_sparse_features():
 
     X, labels = clusters(seed=3)
     X = sp.csr_matrix(np.abs(X))  # sparse input; the LSA projection makes it dense
-    episode = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 1, 0, "test")[0]
+    episode = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 1, 0, "test", same_pool=True)[0]
     for learner in (Prototypes(projection="lsa", n_components=10, transductive=True, temperatures=[10.0]),
                     RidgeHead(l2s=[1.0], projection="lsa", n_components=10, transductive=True, temperatures=[10.0])):
         learner.meta_fit(X, labels)
