@@ -53,7 +53,7 @@ test: $(VENV)/.installed $(DATA)
 bench: $(VENV)/.installed $(DATA)
 	$(BIN)/python benchmarks/bench_runner.py
 
-# Rewrite the measured tables of the README and docs/ from the runs that make them (about 10 minutes).
+# Rewrite the measured tables of the README and docs/ from the runs that make them (about 25 minutes with every cache cold).
 DOC_CONFIGS := quickstart synthetic newsgroups-20way newsgroups-20way-clean newsgroups-mtl \
 	newsgroups-meta-holdout newsgroups-fewshot newsgroups-fewshot-lsa newsgroups-fewshot-embed newsgroups-mtl-embed amazon-mtl \
 	reuters-mtl reuters-fewshot
@@ -70,7 +70,12 @@ docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-fewshot-embed --baseline prototypes > /dev/null
 	$(BIN)/mtl compare runs/amazon-mtl --baseline pooled > /dev/null
-	$(BIN)/mtl compare runs/reuters-mtl --baseline single-task --metric f1 > /dev/null
+	$(BIN)/mtl compare runs/reuters-mtl --baseline "shared-w-cv[l2s=[1e-05, 0.0001, 0.001],loss=squared_hinge,penalty=none]" \
+		--metric f1 > /dev/null
+	$(BIN)/mtl compare runs/reuters-fewshot --baseline prototypes > /dev/null
+	$(BIN)/python benchmarks/sharing/make_user_csv.py
+	$(BIN)/mtl train benchmarks/sharing/user-csv-mtl.yaml -q
+	$(BIN)/python benchmarks/sharing/report.py > /dev/null
 	$(BIN)/python docs/update_tables.py
 
 clean:

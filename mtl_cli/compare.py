@@ -49,6 +49,9 @@ TESTS = ("t", "wilcoxon")
 ALPHA = 0.05
 
 
+UNVARIED = "no variation over units: not tested"
+
+
 def verdict(difference: float, p_holm: float) -> str:
     """Better or worse when the Holm-adjusted p-value is below 5%, else no clear difference."""
     if math.isnan(p_holm):
@@ -132,6 +135,11 @@ def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy", te
             p_value = paired_p_value([fine[u] - fine_base[u] for u in fine if u in fine_base], test)
         else:
             p_value = paired_p_value([ours[u] - theirs[u] for u in units], test)
+        # both learners score the same on every unit (the seeds changed nothing, as at size "all"):
+        # the units are one observation repeated, not replicates, so there is nothing to test
+        unvaried = len(units) > 1 and len({ours[u] for u in units}) == 1 and len({theirs[u] for u in units}) == 1
+        if unvaried:
+            p_value = float("nan")
         rows.append({
             "learner": label,
             **dict(zip(keys[1:], setting)),
@@ -143,10 +151,11 @@ def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy", te
             "n_pairs": len(units),
             "test": "paired t" if test == "t" else "Wilcoxon signed-rank",
             "p_value": p_value,
+            "unvaried": unvaried,
         })
     for row, adjusted in zip(rows, holm([row["p_value"] for row in rows])):
         row["p_holm"] = adjusted
-        row["verdict"] = verdict(row["difference_mean"], adjusted)
+        row["verdict"] = UNVARIED if row.pop("unvaried") else verdict(row["difference_mean"], adjusted)
     return rows
 
 

@@ -145,6 +145,15 @@ def test_p_values_are_the_paired_t_test_and_the_verdict_uses_holm():
     assert paired_p_value(differences, "t") == pytest.approx(stats.ttest_1samp(differences, 0).pvalue)
     assert paired_p_value([0.1], "t") != paired_p_value([0.1], "t")  # NaN: one pair
     assert paired_p_value([0, 0, 0], "t") == 1.0 and paired_p_value([0.1, 0.1], "t") == 0.0
+
+
+def test_identical_differences_in_every_pair_are_not_called_significant():
+    """At size 'all' the seeds change nothing: three equal runs are one observation, not a certainty."""
+    records = [{"learner": name, "n_train_per_task": "all", "seed": seed, "task": "t", "accuracy": accuracy}
+               for seed in (0, 1, 2) for name, accuracy in (("base", 0.80), ("other", 0.81))]
+    (row,) = paired_rows(records, "base")
+    assert row["difference_ci95"] == 0 and row["verdict"] == "no variation over units: not tested"
+    assert row["p_value"] != row["p_value"] and row["p_holm"] != row["p_holm"]  # NaN, and not counted by Holm
     # one small gain (p < 0.05 alone) among many comparisons of nothing: Holm says no clear difference
     seeds = range(5)
     rows = [{"learner": "base", "n_train_per_task": 10, "seed": s, "task": "t", "accuracy": 0.5 + 0.01 * s}

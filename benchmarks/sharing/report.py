@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mtl_cli.compare import paired_rows
+from mtl_cli.compare import UNVARIED, paired_rows
 from mtl_cli.fileio import write_atomic
 from mtl_cli.results import group, to_csv, to_markdown
 from mtl_cli.rundir import read_records
@@ -54,21 +54,21 @@ def report(run_dir: Path) -> list[dict]:
         size = row["n_train_per_task"]
         rows.append({
             "dataset": run_dir.name, "metric": metric, "learner": row["learner"], "n_train_per_task": size,
-            "bar": chosen[size].split("[")[0], "bar_mean": row[f"baseline_{metric}_mean"],
-            "learner_mean": row[f"{metric}_mean"], "difference_mean": row["difference_mean"],
+            "bar": chosen[size].split("[")[0], "bar_score_mean": row[f"baseline_{metric}_mean"],
+            "score_mean": row[f"{metric}_mean"], "difference_mean": row["difference_mean"],
             "difference_ci95": row["difference_ci95"], "p_holm": row["p_holm"], "verdict": row["verdict"],
         })
     return rows
 
 
 def summary(rows: list[dict]) -> list[dict]:
-    """Per dataset and penalty: the sizes where it is worse, better, or neither."""
+    """Per dataset and penalty: the sizes where it is worse, better, or not tested (seeds changed nothing)."""
     lines = []
     for (dataset, learner), members in group(rows, ("dataset", "learner")).items():
-        by = {v: [str(r["n_train_per_task"]) for r in members if r["verdict"] == v] for v in ("worse", "better")}
-        lines.append({"dataset": dataset, "learner": learner,
-                      "worse at": ", ".join(by["worse"]) or "never", "better at": ", ".join(by["better"]) or "never",
-                      "sizes": len(members)})
+        by = {v: ", ".join(str(r["n_train_per_task"]) for r in members if r["verdict"] == v) or "never"
+              for v in ("worse", "better", UNVARIED)}
+        lines.append({"dataset": dataset, "learner": learner, "worse at": by["worse"], "better at": by["better"],
+                      "not tested at": by[UNVARIED], "sizes": len(members)})
     return lines
 
 
