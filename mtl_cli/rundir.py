@@ -15,6 +15,7 @@ import contextlib
 import datetime
 import errno
 import fcntl
+import importlib.abc
 import json
 import os
 import platform
@@ -28,6 +29,38 @@ from .fileio import write_atomic
 
 MODEL_SUFFIX = ".skops"
 TRUSTED_PREFIX = "mtl_cli."
+
+
+class WithoutTorch(importlib.abc.MetaPathFinder):
+    """An import hook under which ``import torch`` fails (``sys.modules`` is left as it is)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "torch":
+            raise ImportError("torch is not imported while skops.io is")
+        return None
+
+
+def skops_io():
+    """``skops.io``, imported without importing torch.
+
+    Importing skops.io lists scikit-learn's estimators by walking every
+    scikit-learn module, and one of them
+    (``sklearn.externals.array_api_compat.torch``) imports torch when it is
+    installed (the embed extra): 1.2 s and 300 MB in every process that
+    writes a model, for nothing skops uses. Where torch is not imported
+    yet, its import fails while skops is imported, and the walk skips that
+    module; a later ``import torch`` works as usual.
+    """
+    if "skops.io" not in sys.modules and "torch" not in sys.modules:
+        hook = WithoutTorch()
+        sys.meta_path.insert(0, hook)
+        try:
+            import skops.io  # noqa: F401
+        finally:
+            sys.meta_path.remove(hook)
+    import skops.io
+
+    return skops.io
 
 
 def is_our_class(name: str) -> bool:
@@ -171,20 +204,17 @@ class RunDirectory:
 
     @staticmethod
     def model_bytes(model) -> bytes:
-        """A fitted model as a skops file (made where the model was fitted: in parallel, by the workers)."""
-        import skops.io
-
-        return skops.io.dumps(model)
+        """A fitted model as a skops file."""
+        return skops_io().dumps(model)
 
     def load_model(self, cell):
         """A cell's model, if every type in its file is trusted; else a UserError naming the type."""
-        import skops.io
-
+        skops = skops_io()
         path = self.model_file(cell)
         with disk_errors(path):
             data = path.read_bytes()
         try:
-            untrusted = skops.io.get_untrusted_types(data=data)
+            untrusted = skops.get_untrusted_types(data=data)
         except Exception as exc:  # skops raises several kinds on a malformed file
             raise UserError(f"{path}: not a model file written by mtl ({type(exc).__name__})") from None
         foreign = [t for t in untrusted if not is_our_class(t)]
@@ -192,7 +222,7 @@ class RunDirectory:
             raise UserError(
                 f"{path}: refers to type {foreign[0]}, which mtl does not load; refit with 'mtl train --force'"
             )
-        return skops.io.loads(data, trusted=untrusted)
+        return skops.loads(data, trusted=untrusted)
 
     def load_config(self):
         from . import config as config_module

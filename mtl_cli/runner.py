@@ -29,7 +29,7 @@ from .prepare import corpus_of, make_split, warn_about_tasks
 from .protocols import PROTOCOLS
 from .registry import LEARNERS
 from .results import write_tables
-from .rundir import RunDirectory, disk_errors, manifest, newest_run  # noqa: F401  (newest_run: for the CLI)
+from .rundir import RunDirectory, disk_errors, manifest, newest_run, skops_io  # noqa: F401  (newest_run: for the CLI)
 
 
 def task_ids(task_graph, task_names: list[str], where: str = "task_graph"):
@@ -268,10 +268,9 @@ def prepare_grid_point(protocol_name: str, feature_spec: dict, cache_dir: str | 
 
     The model writer is imported here too: loky measures a worker's memory
     after its first task and restarts a worker that grows by 300 MB since,
-    as one importing skops (which imports torch when the embed extra is
-    installed) in a later task would.
+    as one importing skops in a later task could.
     """
-    import skops.io  # noqa: F401
+    skops_io()
 
     PROTOCOLS[protocol_name]().prepare(feature_spec, cache_dir, force)
 

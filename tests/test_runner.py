@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -150,3 +152,15 @@ def test_failing_cells_are_reported_and_not_cached(tmp_path):
     assert "Negative values" in summary.failures[0].error  # Gaussian features are not counts
     assert len(list((tmp_path / "nb" / "cells").iterdir())) == 1
     assert [r["learner"] for r in summary.tables["accuracy"]] == ["pooled[estimator=ridge]"]
+
+
+def test_the_model_writer_is_imported_without_torch_which_still_imports_after():
+    """skops' import walks every scikit-learn module, one of which imports torch (1.2 s, 300 MB per process)."""
+    pytest.importorskip("torch")
+    code = ("import sys; from mtl_cli.rundir import skops_io; io = skops_io(); "
+            "assert 'torch' not in sys.modules and hasattr(io, 'dumps'); "
+            "import torch; from sklearn.externals.array_api_compat import torch as compat; "
+            "print(torch.tensor([1.0]).sum().item())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1.0"
