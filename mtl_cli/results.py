@@ -19,7 +19,6 @@ from scipy import stats
 from .fileio import write_atomic
 
 METRICS = ("accuracy", "macro_f1")
-POSITIVE_CLASS = ("f1",)  # of tasks scored by their positive class (split: categories)
 TIMES = ("fit_seconds", "predict_seconds", "featurize_seconds")  # episodic runs: episode_seconds too
 
 
@@ -41,9 +40,14 @@ def group(records, keys):
     return groups
 
 
+def scored_by_positive_class(records: list[dict]) -> bool:
+    """Whether the records carry the F1 of their tasks' label 1 and its counts (``split: categories``)."""
+    return bool(records) and all("tp" in r for r in records)
+
+
 def metrics_of(records: list[dict]) -> tuple[str, ...]:
     """The metrics every record has: METRICS, and ``f1`` where tasks are scored by their positive class."""
-    return METRICS + (POSITIVE_CLASS if records and all("tp" in r for r in records) else ())
+    return METRICS + (("f1",) if scored_by_positive_class(records) else ())
 
 
 def micro_f1(run: list[dict]) -> float:
@@ -66,7 +70,7 @@ def summary_rows(records: list[dict], size_key: str = "n_train_per_task") -> lis
         for metric in metrics:
             per_run = [np.mean([r[metric] for r in run]) for run in runs.values()]
             row[f"{metric}_mean"], row[f"{metric}_ci95"] = mean_ci95(per_run)
-        if POSITIVE_CLASS[0] in metrics:
+        if scored_by_positive_class(records):
             row["micro_f1_mean"], row["micro_f1_ci95"] = mean_ci95([micro_f1(run) for run in runs.values()])
         row["n_runs"] = len(runs)
         row["n_tasks"] = len({r["task"] for r in members})

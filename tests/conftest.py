@@ -137,3 +137,18 @@ def synthetic_runs(tmp_path_factory) -> Path:
     result = CliRunner().invoke(app, ["train", str(config), "--runs", str(runs), "-q"])
     assert result.exit_code == 0, result.output
     return runs
+
+
+def imported_home(tmp_path_factory, archive: Path, name: str) -> Path:
+    """A fresh data home with ``archive`` installed by ``mtl data import`` (skipped without the archive)."""
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+
+    if not archive.is_file():
+        pytest.skip(f"no archive at {archive}")
+    home = tmp_path_factory.mktemp(name)
+    result = CliRunner().invoke(app, ["data", "import", str(archive), "--data-home", str(home)])
+    assert result.exit_code == 0, result.output
+    return home
+

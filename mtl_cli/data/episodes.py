@@ -55,13 +55,14 @@ QUERIES = ("test-part", "train-part")
 @dataclass(frozen=True)
 class EpisodeParts:
     """Indices into the corpus: meta-train and meta-val documents (train part), and the
-    meta-test support pool (train part) and query pool (test part)."""
+    meta-test support pool (train part) and query pool (in ``query_part``: test, or train)."""
 
     meta_train: np.ndarray
     meta_val: np.ndarray
     support_pool: np.ndarray
     query_pool: np.ndarray
     classes: dict
+    query_part: str = "test"
 
 
 @SPLITS.register("episodes")
@@ -132,12 +133,14 @@ default="bao2020"
         def rows(part, role):
             return np.flatnonzero(np.isin(getattr(corpus, part).labels, split[role]))
 
+        query_part = "test" if self.queries == "test-part" else "train"
         return EpisodeParts(
             meta_train=rows("train", "meta_train"),
             meta_val=rows("train", "meta_val"),
             support_pool=rows("train", "meta_test"),
-            query_pool=rows("test" if self.queries == "test-part" else "train", "meta_test"),
+            query_pool=rows(query_part, "meta_test"),
             classes=split,
+            query_part=query_part,
         )
 
     def check_sizes(self, corpus: Corpus, k_shot: int) -> None:

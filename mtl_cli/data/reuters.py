@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +60,14 @@ def read_categories(archive: zipfile.ZipFile, where) -> list[tuple[str, tuple[st
     return stories
 
 
-def check_archive(archive: zipfile.ZipFile, where) -> list[tuple[str, tuple[str, ...]]]:
-    """The stories of a readable ApteMod zip: 7,769 training and 3,019 test stories, each present."""
+def check_archive(archive: zipfile.ZipFile, where) -> None:
+    """A readable ApteMod zip: every member intact, 7,769 training and 3,019 test stories, each present."""
+    try:
+        corrupt = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        corrupt = first_line(exc)
+    if corrupt:
+        raise DataError(f"{where}: a corrupt archive ({corrupt} fails its check)")
     stories = read_categories(archive, where)
     counts = {part: sum(fid.startswith(part + "/") for fid, _ in stories) for part in SIZES}
     if counts != SIZES:
@@ -71,14 +78,13 @@ def check_archive(archive: zipfile.ZipFile, where) -> list[tuple[str, tuple[str,
     if missing:
         raise DataError(f"{where}: lists reuters/{missing[0]} in {CATS} but does not hold it "
                         f"({len(missing)} stories missing)")
-    return stories
 
 
-def open_zip(path: Path, where=None) -> zipfile.ZipFile:
+def open_zip(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise DataError(f"{where or path}: not a readable .zip archive ({first_line(exc)})") from None
+        raise DataError(f"{path}: not a readable .zip archive ({first_line(exc)})") from None
 
 
 @DATASETS.register("reuters")
@@ -143,8 +149,8 @@ class Reuters:
             stories = sorted(read_categories(archive, path), key=file_order)
             try:
                 texts = {fid: archive.read(f"reuters/{fid}").decode("latin-1") for fid, _ in stories}
-            except KeyError as exc:
-                raise DataError(f"{path}: does not hold {exc.args[0]}; {IMPORT_HINT} again") from None
+            except (KeyError, zipfile.BadZipFile, zlib.error) as exc:
+                raise DataError(f"{path}: unreadable ({first_line(exc)}); {IMPORT_HINT} again") from None
         parts = {
             part: Part([texts[fid] for fid, _ in chosen],
                        np.array([LABEL_JOIN.join(topics) for _, topics in chosen], dtype=object))

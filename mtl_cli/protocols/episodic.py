@@ -59,7 +59,7 @@ def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> Epis
     X_train, y_train = part("train", parts.meta_train)
     X_val, y_val = part("train", parts.meta_val)
     X_support, y_support = part("train", parts.support_pool)
-    X_query, y_query = part("test" if split.queries == "test-part" else "train", parts.query_pool)
+    X_query, y_query = part(parts.query_part, parts.query_pool)
     return EpisodeData(X_train, y_train, X_val, y_val, X_support, y_support, X_query, y_query,
                        parts.classes, X_train.shape[1], time.perf_counter() - start)
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mtl_cli.cli import app
 from mtl_cli.data.amazon import DOMAINS, AmazonSentiment
 from mtl_cli.tokens import PrecountedVectorizer, bag_counts
-from tests.conftest import REPO
+from tests.conftest import REPO, imported_home
 
 ARCHIVE = REPO.parent / "shared" / "data" / "processed_acl-labeled.tar.gz"
 runner = CliRunner()
@@ -20,12 +20,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def amazon_home(tmp_path_factory):
-    if not ARCHIVE.is_file():
-        pytest.skip(f"no archive at {ARCHIVE}")
-    home = tmp_path_factory.mktemp("amazon-home")
-    result = runner.invoke(app, ["data", "import", str(ARCHIVE), "--data-home", str(home)])
-    assert result.exit_code == 0, result.output
-    return home
+    return imported_home(tmp_path_factory, ARCHIVE, "amazon-home")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from mtl_cli.data.base import label_sets
 from mtl_cli.data.episodes import CLASS_SPLITS, ROLES
 from mtl_cli.data.reuters import Reuters
 from mtl_cli.data.splits import Categories
-from tests.conftest import REPO
+from tests.conftest import REPO, imported_home
 
 ARCHIVE = REPO.parent / "shared" / "data" / "reuters.zip"
 REUTERS_10 = {"earn", "acq", "money-fx", "grain", "crude", "trade", "interest", "ship", "wheat", "corn"}
@@ -24,12 +24,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def reuters_home(tmp_path_factory):
-    if not ARCHIVE.is_file():
-        pytest.skip(f"no archive at {ARCHIVE}")
-    home = tmp_path_factory.mktemp("reuters-home")
-    result = runner.invoke(app, ["data", "import", str(ARCHIVE), "--data-home", str(home)])
-    assert result.exit_code == 0, result.output
-    return home
+    return imported_home(tmp_path_factory, ARCHIVE, "reuters-home")
 
 
 @pytest.fixture(scope="module")
@@ -162,13 +157,19 @@ def test_missing_corpus_and_wrong_zips_are_one_line_errors(tmp_path):
     with zipfile.ZipFile(short, "w") as z:
         z.writestr("reuters/cats.txt", "training/1 cocoa\ntest/2 earn\n")
         z.writestr("reuters/training/1", "COCOA\n")
+    flipped = tmp_path / "flipped.zip"
+    with zipfile.ZipFile(flipped, "w") as z:  # stored, not compressed: one flipped byte breaks the CRC only
+        z.writestr("reuters/cats.txt", "training/1 cocoa\n" * 50)
+    data = bytearray(flipped.read_bytes())
+    data[data.index(b"training/1 cocoa")] ^= 0x20
+    flipped.write_bytes(bytes(data))
     corrupt = tmp_path / "corrupt.zip"
     if ARCHIVE.is_file():
         corrupt.write_bytes(ARCHIVE.read_bytes()[:-5000])
     else:
         corrupt.write_bytes(b"PK\x03\x04 truncated")
     for archive, message in ((other, "without reuters/cats.txt"), (short, "lists 1 training and 1 test stories"),
-                             (corrupt, "")):
+                             (flipped, "reuters/cats.txt fails its check"), (corrupt, "")):
         result = runner.invoke(app, ["data", "import", str(archive), "--data-home", str(tmp_path / "home")])
         assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
         assert str(archive) in result.stderr and message in result.stderr
