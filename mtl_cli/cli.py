@@ -197,6 +197,8 @@ def report_page(
         None, "--baseline", "-b", help="Baseline of the gain chart and comparison (default: the first learner)."
     ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file (default: RUN_DIR/report.html)."),
+    metric: Optional[str] = typer.Option(None, "--metric", "-m", help="accuracy, macro_f1 or f1 (default: f1 "
+                                         "for split: categories, else accuracy)."),
     runs: Path = RUNS_OPTION,
 ):
     """Write one self-contained HTML page of a run: config, manifest, tables, curves, per-task gains, comparison."""
@@ -204,7 +206,7 @@ def report_page(
     from .runner import newest_run
 
     with user_errors():
-        path = write_report(run_dir if run_dir is not None else newest_run(runs), baseline, out)
+        path = write_report(run_dir if run_dir is not None else newest_run(runs), baseline, out, metric)
     typer.echo(f"wrote {path}")
 
 

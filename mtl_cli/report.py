@@ -69,21 +69,21 @@ def svg_of(figure) -> str:
     return text[text.index("<svg"):]
 
 
-def gain_figure(per_task: list[dict], baseline: str, size_key: str):
-    """One heatmap per learner: rows tasks, columns sizes, cell = its task accuracy minus the baseline's."""
+def gain_figure(per_task: list[dict], baseline: str, size_key: str, metric: str = "accuracy"):
+    """One heatmap per learner: rows tasks, columns sizes, cell = its task ``metric`` minus the baseline's."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    base = {(r["task"], r[size_key]): r["accuracy_mean"] for r in per_task if r["learner"] == baseline}
+    base = {(r["task"], r[size_key]): r[f"{metric}_mean"] for r in per_task if r["learner"] == baseline}
     learners = [name for name in dict.fromkeys(r["learner"] for r in per_task) if name != baseline]
     tasks = list(dict.fromkeys(r["task"] for r in per_task))
     sizes = list(dict.fromkeys(r[size_key] for r in per_task))
     if not learners or not base:
         return None
-    own = {(r["learner"], r["task"], r[size_key]): r["accuracy_mean"] for r in per_task}
+    own = {(r["learner"], r["task"], r[size_key]): r[f"{metric}_mean"] for r in per_task}
     gains = np.full((len(learners), len(tasks), len(sizes)), np.nan)
     for i, learner in enumerate(learners):
         for j, task in enumerate(tasks):
@@ -100,15 +100,16 @@ def gain_figure(per_task: list[dict], baseline: str, size_key: str):
         ax.set_title(learner, fontsize=7)
         ax.set_xlabel("shots per class" if size_key == "k_shot" else "per task", fontsize=7)
     axes[0][0].set_yticks(range(len(tasks)), tasks, fontsize=7)
-    figure.colorbar(image, ax=axes[0].tolist(), label=f"accuracy minus {baseline} (points)", shrink=0.8)
+    figure.colorbar(image, ax=axes[0].tolist(), label=f"{metric} minus {baseline} (points)", shrink=0.8)
     return figure
 
 
-def build_report(run_dir: Path, baseline: str | None = None) -> str:
-    """The report page of a run directory, as HTML text."""
+def build_report(run_dir: Path, baseline: str | None = None, metric: str | None = None) -> str:
+    """The report page of a run directory, as HTML text, for ``metric`` (default: ``f1`` where tasks
+    are scored by their positive class, as in ``split: categories``, else ``accuracy``)."""
     from .compare import paired_rows, resolve_baseline
     from .plot import learning_curves, require_matplotlib
-    from .results import per_task_rows
+    from .results import metrics_of, per_task_rows, scored_by_positive_class
     from .rundir import read_manifest, read_records, run_protocol
 
     run_dir = Path(run_dir)
@@ -119,6 +120,11 @@ def build_report(run_dir: Path, baseline: str | None = None) -> str:
     if not rows:
         raise UserError(f"{table}: the table is empty; no cell has finished")
     records = read_records(run_dir)
+    if metric is None:
+        metric = "f1" if scored_by_positive_class(records) else "accuracy"
+    if metric not in metrics_of(records):
+        raise UserError(f"--metric: {metric!r} is not in {run_dir / 'results.jsonl'}; expected one of "
+                        f"{list(metrics_of(records))}")
     require_matplotlib("the report's figures")
     episodic = run_protocol(run_dir) == "episodic"
     size_key = "k_shot" if episodic else "n_train_per_task"
@@ -127,22 +133,23 @@ def build_report(run_dir: Path, baseline: str | None = None) -> str:
     manifest = read_manifest(run_dir)
     config = (run_dir / "config.yaml").read_text(encoding="utf-8") if (run_dir / "config.yaml").is_file() else ""
     spread = "episodes" if episodic else "seeds"
-    curves = svg_of(learning_curves(rows, "accuracy", "", size_key))
+    curves = svg_of(learning_curves(rows, metric, "", size_key))
     sections = [
         f"<h1>{html.escape(run_dir.name)}</h1>",
         f'<p class="note">Protocol {html.escape(run_protocol(run_dir))}; started '
         f"{html.escape(str(manifest.get('started', '?')))}; versions "
         f"{html.escape(', '.join(f'{k} {v}' for k, v in manifest.get('versions', {}).items()))}.</p>",
-        f"<h2>Test accuracy (mean ± 95% CI over {spread})</h2>", html_table(rows),
-        "<h2>Learning curves</h2>", curves,
+        f"<h2>Test scores (mean ± 95% CI over {spread})</h2>", html_table(rows),
+        f"<h2>Learning curves: test {html.escape(metric.replace('_', ' '))}</h2>", curves,
     ]
     if not episodic:
-        figure = gain_figure(per_task_rows(records, size_key), baseline, size_key)
+        figure = gain_figure(per_task_rows(records, size_key), baseline, size_key, metric)
         sections += [f"<h2>Per-task gain over {html.escape(baseline)}</h2>",
-                     '<p class="note">Each task\'s mean accuracy over seeds minus the baseline\'s, in points; '
+                     f'<p class="note">Each task\'s mean {html.escape(metric)} over seeds minus the baseline\'s, '
+                     'in points; '
                      "blue: better than the baseline, red: worse.</p>",
                      svg_of(figure) if figure is not None else '<p class="note">(no other learner)</p>']
-    comparison = paired_rows(records, baseline)
+    comparison = paired_rows(records, baseline, metric)
     sections += [f"<h2>Paired comparison with {html.escape(baseline)}</h2>",
                  f'<p class="note">Paired over {"episodes" if episodic else "seeds"}; p-values Holm-adjusted '
                  f"over the {len(comparison)} comparisons; the verdict uses the adjusted value.</p>",
@@ -155,11 +162,12 @@ def build_report(run_dir: Path, baseline: str | None = None) -> str:
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>\n")
 
 
-def write_report(run_dir: Path, baseline: str | None = None, out: Path | None = None) -> Path:
+def write_report(run_dir: Path, baseline: str | None = None, out: Path | None = None,
+                 metric: str | None = None) -> Path:
     from .fileio import write_atomic
 
     out = Path(out) if out is not None else Path(run_dir) / "report.html"
     if out.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--out: {out} must end in .html")
-    write_atomic(out, build_report(run_dir, baseline))
+    write_atomic(out, build_report(run_dir, baseline, metric))
     return out

@@ -46,8 +46,9 @@ def scored_by_positive_class(records: list[dict]) -> bool:
 
 
 def metrics_of(records: list[dict]) -> tuple[str, ...]:
-    """The metrics every record has: METRICS, and ``f1`` where tasks are scored by their positive class."""
-    return METRICS + (("f1",) if scored_by_positive_class(records) else ())
+    """The metrics every record has, of METRICS and ``f1`` (tasks scored by their positive class); episodes
+    have accuracy alone."""
+    return tuple(m for m in (*METRICS, "f1") if records and all(m in r for r in records))
 
 
 def micro_f1(run: list[dict]) -> float:

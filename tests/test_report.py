@@ -39,8 +39,8 @@ def report(tmp_path_factory):
 
 def test_the_page_holds_every_part_and_needs_no_network(report):
     page = report.read_text()
-    for heading in ("Test accuracy", "Learning curves", "Per-task gain over single-task", "Paired comparison",
-                    "Config", "Manifest"):
+    for heading in ("Test scores", "Learning curves: test accuracy", "Per-task gain over single-task",
+                    "Paired comparison", "Config", "Manifest"):
         assert heading in page
     assert page.count("<svg") == 2 and "<script" not in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing fetched from anywhere
@@ -55,6 +55,30 @@ def test_mistakes_are_one_line_errors(tmp_path, report):
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     result = runner.invoke(app, ["report", str(report.parent), "--out", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and "must end in .html" in result.stderr
+    result = runner.invoke(app, ["report", str(report.parent), "--metric", "f1"])
+    assert result.exit_code == 2 and "expected one of ['accuracy', 'macro_f1']" in result.stderr
+
+
+def test_multi_label_categories_are_reported_by_f1(tmp_path):
+    """A user's CSV whose labels list several categories ("a+b"), split into one task per category."""
+    rows = ["text,label,split"]
+    words = {"a": "apple apricot", "b": "banana blueberry", "c": "cherry citrus"}
+    for i in range(48):
+        labels = ["a", "b", "c"][i % 3: i % 3 + 1 + (i % 4 == 0)]
+        part = "test" if i % 4 == 1 else "train"
+        rows.append(f"{' '.join(words[x] for x in labels)} filler{i},{'+'.join(labels)},{part}")
+    (tmp_path / "multi.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "multi.yaml").write_text(
+        "dataset: {name: files, path: multi.csv}\nsplit: {name: categories, top: 2, n_train_per_task: [all]}\n"
+        "featurizer: {name: tfidf}\nlearners: [{name: single-task}, {name: pooled}]\nseeds: [0]\n")
+    result = runner.invoke(app, ["train", str(tmp_path / "multi.yaml"), "--runs", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "runs" / "multi"
+    assert "micro_f1_mean" in (run / "accuracy.csv").read_text().splitlines()[0]
+    result = runner.invoke(app, ["report", str(run)])
+    assert result.exit_code == 0, result.output
+    page = (run / "report.html").read_text()
+    assert "Learning curves: test f1" in page and "f1 minus single-task" in page
 
 
 def test_a_headless_browser_renders_it_without_console_errors(report, tmp_path):
