@@ -81,7 +81,7 @@ class Progress:
 
 
 def report(summary, verb: str) -> None:
-    """Print the accuracy table and where the run lives; exit 1 (or 2) if cells failed."""
+    """Print the score table and where the run lives; exit 1 (or 2) if cells failed."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -92,7 +92,7 @@ def report(summary, verb: str) -> None:
         episodic = summary.protocol == "episodic"
         size_key = "k_shot" if episodic else "n_train_per_task"
         spread = "episodes" if episodic else "seeds"
-        table = Table(title=f"{summary.run_dir.name}: test accuracy (mean ± 95% CI over {spread})")
+        table = Table(title=f"{summary.run_dir.name}: test scores (mean ± 95% CI over {spread})")
         metrics = [m for m in ("accuracy", "macro_f1", "f1", "micro_f1") if f"{m}_mean" in rows[0]]
         count = "n_episodes" if spread == "episodes" else "n_runs"
         for column in ["learner", size_key, *metrics, count]:
