@@ -330,7 +330,8 @@ def list_components():
 
 @data_app.command("import")
 def data_import(
-    archive: Path = typer.Argument(..., help="20news-bydate.tar.gz, or a .tar.gz of a sentence-transformers model."),
+    archive: Path = typer.Argument(..., help="20news-bydate.tar.gz, processed_acl-labeled.tar.gz, reuters.zip, or a "
+                                   ".tar.gz of a sentence-transformers model."),
     data_home: Optional[Path] = typer.Option(
         None, "--data-home", help="scikit-learn data home (default: $SCIKIT_LEARN_DATA or ~/scikit_learn_data)."
     ),
