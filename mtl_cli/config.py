@@ -132,14 +132,16 @@ class Experiment:
         """The grid, in a stable order: learner, parameter setting, training size, seed.
 
         A cell's id hashes everything its result depends on, the data's
-        content and the mtl version included, so edited data or changed code
-        never reuses a stored result. Its learner's ``random_state`` hashes the
-        same spec without those two: the same config and seeds draw the same
-        random numbers in every version and on every copy of the data.
-        ``with_ids=False`` skips reading the data (ids empty).
+        content, the mtl version and the learner's defaults included, so edited
+        data, changed code or a changed default never reuses a stored result.
+        Its learner's ``random_state`` hashes the config's spec alone: the same
+        config and seeds draw the same random numbers in every version and on
+        every copy of the data. ``with_ids=False`` skips reading the data (ids
+        empty).
         """
         cells = []
         for learner in self.learners:
+            defaults = parameters_of(LEARNERS.get(learner.name))
             for params in expand(learner.params):
                 for size in self.sizes:
                     for seed in self.seeds:
@@ -147,7 +149,8 @@ class Experiment:
                         logical = {**self.logical_spec(seed, size), self.size_key: size, "learner": learner.name,
                                    "params": params}
                         if with_ids:
-                            spec = {**logical, "data_fingerprint": self.data_fingerprint, "mtl_version": __version__}
+                            spec = {**logical, "data_fingerprint": self.data_fingerprint, "mtl_version": __version__,
+                                    "effective_params": {**defaults, **params}}
                             cell_id = spec_hash(spec)
                         random_state = int(spec_hash(logical)[:8], 16) % (2**31)
                         cells.append(Cell(learner.name, params, seed, size, cell_id, random_state))

@@ -15,6 +15,7 @@ import functools
 import json
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import joblib
 import yaml
 
 from .config import Cell, Experiment
+from .diagnostics import GridEdgeWarning, edge_lines
 from .errors import ConfigError, DataError, UserError
 from .grid import expand
 from .hashing import spec_hash
@@ -250,9 +252,12 @@ def train(
         summary = RunSummary(run.path, experiment.protocol, len(cells), n_skipped=len(cells) - len(todo))
         if todo:
             fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary, done)
+        records = records_of(cells, done)
         with disk_errors(run.path):
-            summary.tables = write_tables(run.path, records_of(cells, done), experiment.name, experiment.size_key,
+            summary.tables = write_tables(run.path, records, experiment.name, experiment.size_key,
                                           experiment.protocol)
+        for line in edge_lines(records):
+            warnings.warn(f"{run.path}: {line}", GridEdgeWarning)
         run.write_manifest(manifest(experiment, spec_hash(experiment.as_dict()), started, now(), n_jobs))
     summary.seconds = time.perf_counter() - start
     return summary

@@ -139,3 +139,24 @@ def test_any_valid_grid_expands_to_the_product_with_unique_stable_ids(seeds, siz
     assert {(c.seed, c.size, c.params["estimator_params"]["C"]) for c in cells} == {
         (s, n, c) for s in seeds for n in sizes for c in cs
     }
+
+
+def test_a_changed_learner_default_never_reuses_a_stored_result(tmp_path, monkeypatch):
+    """Cell ids hash the learner's effective parameters: a new default in the code means new cells,
+    while the random seeds (from the config alone) stay the same."""
+    from mtl_cli.learners.shared_w_cv import MultiTaskLinearClassifierCV
+
+    path = tmp_path / "ids.yaml"
+    path.write_text("dataset: {name: synthetic, n_tasks: 2, n_features: 5, n_train: 20, n_test: 20}\n"
+                    "split: {name: by-column, n_train_per_task: [10]}\nfeaturizer: {name: none}\n"
+                    "learners: [{name: shared-w-cv, penalty: mean}, {name: shared-w-cv, penalty: none, cv: 2}]\n"
+                    "seeds: [0]\n")
+    before = config_module.load(path).cells()
+    assert [c.id for c in config_module.load(path).cells()] == [c.id for c in before]
+    defaults = list(MultiTaskLinearClassifierCV.__init__.__defaults__)
+    defaults[defaults.index(3)] = 5  # the default number of folds
+    monkeypatch.setattr(MultiTaskLinearClassifierCV.__init__, "__defaults__", tuple(defaults))
+    after = config_module.load(path).cells()
+    assert after[0].id != before[0].id  # penalty: mean uses the default cv
+    assert after[1].id == before[1].id  # cv: 2 is written in the config
+    assert [c.random_state for c in after] == [c.random_state for c in before]

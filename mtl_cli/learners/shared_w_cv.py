@@ -52,8 +52,9 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
     alphas : list of float, default=None
         Coupling strengths to try; None: ``n_alphas`` on a data-driven path.
     n_alphas : int, default=6
-    l2s : list of float, default=(0.001, 0.01, 0.1)
-        Ridge strengths to try.
+    l2s : list of float, default=(1e-06, 1e-05, 0.0001, 0.001, 0.01, 0.1)
+        Ridge strengths to try (per sample of a task: l2 = 1/(C n_t) in
+        scikit-learn's terms, so 1e-6 is hardly any ridge and 0.1 a strong one).
     cv : int, default=3
         Folds, stratified within each task and class.
     scoring : {"loss", "accuracy"}, default="loss"
@@ -68,13 +69,15 @@ class MultiTaskLinearClassifierCV(BaseMultiTaskClassifier):
         Seed of the fold assignment (None: a fresh one each fit).
     """
 
+    cv_grids = {"l2": "l2s"}  # a chosen value and its candidates, checked for grid edges after a run
+
     def __init__(
         self,
         loss="logistic",
         penalty="mean",
         alphas=None,
         n_alphas=6,
-        l2s=(1e-3, 1e-2, 1e-1),
+        l2s=(1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1),
         cv=3,
         scoring="loss",
         task_graph=None,

@@ -1,0 +1,53 @@
+"""What a finished run's records say about its own set-up: cross-validated choices on the edge of their grid.
+
+A learner that chooses a value by cross-validation (``shared-w-cv`` picks
+``l2`` from ``l2s``) and lands on the smallest or largest candidate in
+most of its fits has probably not found its best value: the optimum may lie
+beyond the grid. The run is still valid; the warning says which grid to
+widen. A smallest candidate of at most ``NEGLIGIBLE`` is not flagged: a
+ridge that weak hardly changes the fit, so going lower changes nothing.
+"""
+
+from __future__ import annotations
+
+from . import learners  # noqa: F401  (registers the learners this reads)
+from .registry import LEARNERS
+from .results import group
+
+
+NEGLIGIBLE = 1e-6
+
+
+class GridEdgeWarning(UserWarning):
+    """A cross-validated choice sat on the edge of its candidates in most fits of a learner."""
+
+
+def candidates(record: dict, grid_name: str) -> list | None:
+    """The values a record's learner chose among: its own ``grid_name`` parameter, else the default."""
+    values = record["params"].get(grid_name)
+    if values is None:
+        values = getattr(LEARNERS.get(record["learner_name"])(), grid_name, None)
+    return None if values is None else sorted(float(v) for v in values)
+
+
+def edge_lines(records: list[dict]) -> list[str]:
+    """One line per (learner setting, parameter, edge) where the choice was the smallest or the largest of
+    at least two candidates in more than half of the learner's fits (one fit per cell)."""
+    lines = []
+    for (label,), members in group(records, ("learner",)).items():
+        grids = getattr(LEARNERS.get(members[0]["learner_name"]), "cv_grids", {})
+        fits = list({r["cell"]: r for r in members}.values())
+        for chosen_name, grid_name in grids.items():
+            values = candidates(fits[0], grid_name)
+            if not values or len(set(values)) < 2:
+                continue
+            picks = [float((r.get("selected_params") or {}).get(chosen_name, "nan")) for r in fits]
+            for edge, value, beyond in (("smallest", values[0], "smaller"), ("largest", values[-1], "larger")):
+                if edge == "smallest" and value <= NEGLIGIBLE:
+                    continue
+                hits = sum(p == value for p in picks)
+                if 2 * hits > len(fits):
+                    lines.append(f"{label}: cross-validation chose the {edge} {chosen_name} of {grid_name} "
+                                 f"({value:g}) in {hits} of {len(fits)} fits; a {beyond} {chosen_name} may fit "
+                                 f"better (add one to {grid_name})")
+    return lines
