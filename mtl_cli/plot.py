@@ -67,26 +67,18 @@ def plot_run(run_dir: Path, metric: str = "accuracy", out: Path | None = None) -
 
     The default is ``<run_dir>/<metric>.png``. The file is written atomically.
     """
-    import json
-
     from .fileio import write_atomic
+    from .rundir import read_table, run_protocol
 
     run_dir = Path(run_dir)
-    table = run_dir / "accuracy.json"
-    if not table.is_file():
-        raise UserError(f"{run_dir}: no accuracy.json; run 'mtl train CONFIG' (or 'mtl eval') first")
-    rows = json.loads(table.read_text(encoding="utf-8"))
-    if not rows:
-        raise UserError(f"{table}: the table is empty; no cell has finished")
+    rows = read_table(run_dir)
     available = sorted(key.removesuffix("_mean") for key in rows[0] if key.endswith("_mean"))
     if metric not in available:
-        raise UserError(f"--metric: {metric!r} is not in {table}; expected one of {available}")
+        raise UserError(f"--metric: {metric!r} is not in {run_dir / 'accuracy.json'}; expected one of {available}")
     out = Path(out) if out is not None else run_dir / f"{metric}.png"
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UserError(f"--out: {out} must end in .png, .svg or .pdf")
     require_matplotlib("plotting")
-    from .rundir import run_protocol
-
     episodic = run_protocol(run_dir) == "episodic"
     spread = "episodes" if episodic else "seeds"
     title = f"{run_dir.name}: test {metric.replace('_', ' ')} (mean ± 95% CI over {spread})"

@@ -110,15 +110,10 @@ def build_report(run_dir: Path, baseline: str | None = None, metric: str | None 
     from .compare import paired_rows, resolve_baseline
     from .plot import learning_curves, require_matplotlib
     from .results import metrics_of, per_task_rows, scored_by_positive_class
-    from .rundir import read_manifest, read_records, run_protocol
+    from .rundir import read_manifest, read_records, read_table, run_protocol
 
     run_dir = Path(run_dir)
-    table = run_dir / "accuracy.json"
-    if not table.is_file():
-        raise UserError(f"{run_dir}: no accuracy.json; run 'mtl train CONFIG' first")
-    rows = json.loads(table.read_text(encoding="utf-8"))
-    if not rows:
-        raise UserError(f"{table}: the table is empty; no cell has finished")
+    rows = read_table(run_dir)
     records = read_records(run_dir)
     if metric is None:
         metric = "f1" if scored_by_positive_class(records) else "accuracy"

@@ -285,6 +285,17 @@ def read_records(run_dir: Path) -> list[dict]:
     return records
 
 
+def read_table(run_dir: Path) -> list[dict]:
+    """The rows of a run's ``accuracy.json``; a UserError when there is none or it is empty."""
+    path = Path(run_dir) / "accuracy.json"
+    if not path.is_file():
+        raise UserError(f"{run_dir}: no accuracy.json; run 'mtl train CONFIG' (or 'mtl eval') first")
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    if not rows:
+        raise UserError(f"{path}: the table is empty; no cell has finished")
+    return rows
+
+
 def run_protocol(run_dir: Path) -> str:
     """The protocol a run was made with, as its manifest records it."""
     protocol = read_manifest(run_dir).get("protocol")

@@ -99,6 +99,11 @@ def unique_texts(texts: list[str]) -> tuple[list[str], list[str]]:
     return list(first), list(first.values())
 
 
+def corpus_hash(keys: list[str]) -> str:
+    """One sha256 over a corpus's distinct text keys, in order."""
+    return hashlib.sha256("\0".join(keys).encode()).hexdigest()
+
+
 def bag_rows(bags: list[dict], column_of: dict) -> sp.csr_matrix:
     """The counts of bags over the given columns (features outside them are dropped)."""
     indptr, indices, data = [0], [], []
@@ -115,7 +120,7 @@ def bag_counts(bags: list[dict], keep: bool = True) -> CorpusCounts:
     """C for a corpus given as bags of (feature, count): the counts are the data, no analyzer runs.
     ``keep``: kept once per process, by the bags' content."""
     keys, bags = unique_texts(bags)
-    key = "bags:" + hashlib.sha256("\0".join(keys).encode()).hexdigest()
+    key = "bags:" + corpus_hash(keys)
     if key not in LOADED or not keep:
         terms = sorted(set().union(*bags))
         counts = CorpusCounts(keys, terms, bag_rows(bags, {t: i for i, t in enumerate(terms)}))
@@ -178,8 +183,7 @@ def corpus_counts(texts: list[str], analyzer: dict, cache_dir: str | None) -> Co
     if cache_dir is None:
         return count_corpus(texts, analyzer)
     keys, texts = unique_texts(texts)
-    corpus_hash = hashlib.sha256("\0".join(keys).encode()).hexdigest()
-    key = spec_hash({"texts": corpus_hash, "analyzer": analyzer, "sklearn": sklearn.__version__}, 32)
+    key = spec_hash({"texts": corpus_hash(keys), "analyzer": analyzer, "sklearn": sklearn.__version__}, 32)
     if key not in LOADED:
         LOADED.clear()
         LOADED[key] = CorpusCounts(keys, *merge(pieces_of(Path(cache_dir) / "tokens" / key, texts, analyzer)))

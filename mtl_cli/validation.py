@@ -63,3 +63,9 @@ def check_choice(owner, name: str, value, allowed) -> None:
 def check_bool(owner, name: str, value) -> None:
     if not isinstance(value, bool):
         raise ValueError(f"The '{name}' parameter of {owner} must be true or false. Got {value!r} instead.")
+
+
+def check_folder(name: str, value) -> None:
+    """An optional folder path (None, or a string)."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"'{name}' must be a folder path, got {value!r}")

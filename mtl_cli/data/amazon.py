@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import DataError, first_line
 from ..registry import DATASETS
-from ..validation import check_bool, check_number
+from ..validation import check_bool, check_folder, check_number
 from .base import Corpus, Part, stable_hash
 
 DOMAINS = ("books", "dvd", "electronics", "kitchen")
@@ -108,8 +108,7 @@ class AmazonSentiment:
         check_number("amazon-sentiment", "n_test_per_domain", self.n_test_per_domain, low=2, high=1900,
                       integer=True)
         check_bool("amazon-sentiment", "deduplicate", self.deduplicate)
-        if self.data_home is not None and not isinstance(self.data_home, str):
-            raise ValueError(f"'data_home' must be a folder path, got {self.data_home!r}")
+        check_folder("data_home", self.data_home)
 
     def root(self) -> Path:
         root = data_folder(self.data_home)

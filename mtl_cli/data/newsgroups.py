@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import DataError, first_line
 from ..registry import DATASETS
-from ..validation import check_bool
+from ..validation import check_bool, check_folder
 from .base import Corpus, Part, file_fingerprint
 
 CACHE_NAME = "20news-bydate_py3.pkz"  # the file fetch_20newsgroups reads
@@ -83,8 +83,7 @@ class Newsgroups:
     def check(self) -> None:
         if not isinstance(self.remove, (list, tuple)):
             raise ValueError(f"'remove' must be a list drawn from {list(REMOVABLE)}, got {self.remove!r}")
-        if self.data_home is not None and not isinstance(self.data_home, str):
-            raise ValueError(f"'data_home' must be a folder path, got {self.data_home!r}")
+        check_folder("data_home", self.data_home)
         check_bool("20newsgroups", "download", self.download)
         bad = [r for r in self.remove if r not in REMOVABLE]
         if bad:

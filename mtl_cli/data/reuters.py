@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import DataError, first_line
 from ..registry import DATASETS
+from ..validation import check_folder
 from .base import LABEL_JOIN, Corpus, Part, file_fingerprint, stable_hash
 
 FOLDER = "mtl_reuters"  # in scikit-learn's data home
@@ -121,8 +122,7 @@ class Reuters:
     def check(self) -> None:
         if self.documents not in DOCUMENTS:
             raise ValueError(f"'documents' must be one of {list(DOCUMENTS)}, got {self.documents!r}")
-        if self.data_home is not None and not isinstance(self.data_home, str):
-            raise ValueError(f"'data_home' must be a folder path, got {self.data_home!r}")
+        check_folder("data_home", self.data_home)
 
     def path(self) -> Path:
         path = zip_path(self.data_home)

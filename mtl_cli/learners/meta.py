@@ -30,6 +30,13 @@ def unit_rows(Z):
     return normalize(Z) if sp.issparse(Z) else normalize(np.asarray(Z))
 
 
+def class_means(Z, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted classes, each row's class position, the mean row of each class) of rows Z labelled y."""
+    classes, labels = np.unique(y, return_inverse=True)
+    means = np.vstack([np.asarray(Z[labels == c].mean(axis=0)) for c in range(len(classes))])
+    return classes, labels, means
+
+
 class Projection:
     """Identity, or LSA (TruncatedSVD) fitted on the meta-training documents."""
 
@@ -248,8 +255,7 @@ class Prototypes(MetaLearner):
 
     def head(self, X_support, y_support, temperature, X_query=None):
         Z = unit_rows(self.projection_(X_support))
-        classes, labels = np.unique(y_support, return_inverse=True)
-        means = np.vstack([np.asarray(Z[labels == c].mean(axis=0)) for c in range(len(classes))])
+        classes, labels, means = class_means(Z, y_support)
         centroids = unit_rows(means)
         if X_query is not None and X_query.shape[0]:
             counts = np.bincount(labels, minlength=len(classes))[:, None].astype(float)
@@ -476,9 +482,7 @@ class LinearProtoNet(MetaLearner):
 
     def head(self, X_support, y_support, A=None):
         project = ThenLinear(self.projection_, self.A_ if A is None else A)
-        Z = project(X_support)
-        classes, labels = np.unique(y_support, return_inverse=True)
-        C = np.vstack([Z[labels == k].mean(axis=0) for k in range(len(classes))])
+        classes, _, C = class_means(project(X_support), y_support)
         t = self.temperature
         return LinearScores(project, t * C.T, -0.5 * t * (C**2).sum(axis=1), classes)
 
