@@ -53,7 +53,12 @@ def models_home() -> Path:
 
 
 def is_model_folder(path: Path) -> bool:
-    return path.is_dir() and ((path / "modules.json").is_file() or (path / "config.json").is_file())
+    """Whether ``path`` is a sentence-transformers model folder; a path the system cannot even look up
+    (a name too long, say) is not one."""
+    try:
+        return path.is_dir() and ((path / "modules.json").is_file() or (path / "config.json").is_file())
+    except OSError:
+        return False
 
 
 def local_folder(model: str) -> Path | None:

@@ -177,6 +177,25 @@ def test_a_missing_model_is_one_line_naming_the_key(tmp_path, monkeypatch):
     assert "'model' 'someone/no-such-model'" in result.stderr and "mtl data import" in result.stderr
 
 
+def test_a_model_name_too_long_for_a_path_is_not_a_folder():
+    """Found by the config fuzzer: looking up a 300-character name raised OSError (exit 1)."""
+    assert not embeddings.is_model_folder(embeddings.Path("a" * 300))
+    assert embeddings.local_folder("a" * 300) is None
+
+
+@pytest.mark.skipif(not HAS_EXTRA, reason="needs the embed extra (pip install 'mtl-cli[embed]')")
+def test_a_model_name_too_long_for_a_path_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("MTL_MODELS", str(tmp_path / "no-models"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    config = tmp_path / "c.yaml"
+    config.write_text("dataset: {name: 20newsgroups}\nsplit: {name: hierarchy-pairs}\n"
+                      f"featurizer: {{name: sentence-embedding, model: {'a' * 300}}}\n"
+                      "learners: [{name: single-task}]\n")
+    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "'model'" in result.stderr and "mtl data import" in result.stderr
+
+
 @pytest.mark.skipif(not HAS_EXTRA, reason="needs the embed extra (pip install 'mtl-cli[embed]')")
 @pytest.mark.parametrize("device, message", [("gpu", "must be auto, cpu, cuda"), ("cuda:0", "no CUDA GPU")])
 def test_a_device_that_is_not_here_is_refused_before_any_work(minilm, tmp_path, device, message):
