@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from . import __version__, data, features, learners  # noqa: F401  (registers the built-in components)
-from .errors import ConfigError, did_you_mean, one_of
+from .errors import ConfigError, DataError, did_you_mean, one_of
 from .features import Featurizer, analyzer_keys, fit_on_of
 from .grid import Cell, expand, learner_label, reject_axes  # noqa: F401  (Cell, learner_label: re-exported)
 from .hashing import spec_hash
@@ -91,7 +91,11 @@ class Experiment:
     def data_fingerprint(self) -> str:
         """A hash of the data the experiment reads (file content, not path): results depend on it."""
         params = dict(self.dataset.params)
-        return DATASETS.get(self.dataset.name)(**params).fingerprint()
+        try:
+            return DATASETS.get(self.dataset.name)(**params).fingerprint()
+        except OSError as exc:  # a path the system refuses to look up: a name too long, a folder not readable
+            raise DataError(f"{self.source}: dataset: cannot read its data ({exc.strerror or exc}: "
+                            f"{exc.filename})") from None
 
     @property
     def size_key(self) -> str:

@@ -160,3 +160,19 @@ def test_a_changed_learner_default_never_reuses_a_stored_result(tmp_path, monkey
     assert after[0].id != before[0].id  # penalty: mean uses the default cv
     assert after[1].id == before[1].id  # cv: 2 is written in the config
     assert [c.random_state for c in after] == [c.random_state for c in before]
+
+
+@pytest.mark.parametrize("dataset", [
+    "{name: files, path: LONG.csv}",
+    "{name: reuters, data_home: LONG}",
+    "{name: amazon-sentiment, data_home: LONG}",
+    "{name: 20newsgroups, data_home: LONG, download: false}",
+])
+def test_a_data_path_the_system_refuses_is_a_one_line_error(tmp_path, dataset):
+    """A 300-character file name raised OSError (exit 1) while the data's fingerprint was taken."""
+    path = tmp_path / "long.yaml"
+    path.write_text(f"dataset: {dataset.replace('LONG', 'a' * 300)}\nsplit: {{name: by-column}}\n"
+                    "featurizer: {name: tfidf}\nlearners: [{name: single-task}]\n")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "long.yaml: dataset: cannot read its data (File name too long" in result.stderr
