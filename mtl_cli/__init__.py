@@ -1,3 +1,3 @@
 """mtl: multi-task and meta-learning experiments on text classification."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

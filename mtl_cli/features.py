@@ -386,15 +386,19 @@ class TaskSet:
     task_test: np.ndarray
     n_features: int
     featurize_seconds: float
+    sample_train: np.ndarray  # per training row: its sample's index in the corpus's train part
     heldout: np.ndarray | None = None  # per task: held out for meta-learning (see splits.HoldoutTasks)
 
 
 def stack(tasks, index_attr: str, label_attr: str, matrix, unique: np.ndarray):
-    """Stack the rows of every task; row k of ``matrix`` is corpus sample ``unique[k]`` (sorted)."""
-    rows = np.searchsorted(unique, np.concatenate([getattr(t, index_attr) for t in tasks]))
+    """Stack the rows of every task; row k of ``matrix`` is corpus sample ``unique[k]`` (sorted).
+
+    Returns (rows, labels, task of each row, corpus sample of each row).
+    """
+    samples = np.concatenate([getattr(t, index_attr) for t in tasks])
     labels = np.concatenate([getattr(t, label_attr) for t in tasks])
     task_ids = np.concatenate([np.full(len(getattr(t, index_attr)), k) for k, t in enumerate(tasks)])
-    return matrix[rows], labels, task_ids
+    return matrix[np.searchsorted(unique, samples)], labels, task_ids, samples
 
 
 @contextlib.contextmanager
@@ -432,8 +436,9 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
         if sp.issparse(matrices[part]):
             matrices[part] = sp.csr_matrix(matrices[part])
         uniques[part] = unique
-    X_train, y_train, task_train = stack(tasks, "train_index", "train_labels", matrices["train"], uniques["train"])
-    X_test, y_test, task_test = stack(tasks, "test_index", "test_labels", matrices["test"], uniques["test"])
+    X_train, y_train, task_train, sample_train = stack(
+        tasks, "train_index", "train_labels", matrices["train"], uniques["train"])
+    X_test, y_test, task_test, _ = stack(tasks, "test_index", "test_labels", matrices["test"], uniques["test"])
     return TaskSet(
         task_names=[t.name for t in tasks],
         X_train=X_train,
@@ -444,5 +449,6 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
         task_test=task_test,
         n_features=X_train.shape[1],
         featurize_seconds=time.perf_counter() - start,
+        sample_train=sample_train,
         heldout=np.zeros(len(tasks), dtype=bool),
     )

@@ -1,11 +1,19 @@
 """Held-out tasks: meta-learners learn from some tasks and are adapted to the others.
 
-With ``holdout_tasks`` in a split, a meta-learner is meta-fitted on the full
-training pools of the training tasks (its meta-hyperparameters chosen on a
-quarter of them, the validation tasks, which it is not meta-fitted on), then
-adapted to each held-out task from that task's ``n_train_per_task`` samples.
-Any other learner is fitted on the held-out tasks' samples alone. Records
-cover the held-out tasks only.
+With ``holdout_tasks`` in a split, a meta-learner is meta-fitted on the
+training pools of the training tasks, then adapted to each held-out task from
+that task's ``n_train_per_task`` samples. Any other learner is fitted on the
+held-out tasks' samples alone. Records cover the held-out tasks only.
+
+Its meta-hyperparameters are chosen on validation tasks: a quarter of the
+training tasks, not meta-fitted on. Tasks can share samples (in
+``hierarchy-pairs`` every post of comp.graphics is in each of its four
+tasks), so holding out tasks alone would score a validation task on posts the
+meta-learner was fitted on, and every candidate would score alike. A quarter
+of the validation tasks' samples are therefore held out as well: no task is
+meta-fitted on them, and each validation task is adapted on a few of its
+other samples and scored on these, as a held-out task is adapted on posts
+the meta-learner may have seen and scored on test posts it has not.
 """
 
 from __future__ import annotations
@@ -22,19 +30,22 @@ from .base import Protocol
 from .plain import score as score_tasks
 
 
-class TaskValidation:
-    """Validation on training tasks: adapt on a few samples of each, score on the rest of its pool."""
+VALIDATION_SAMPLES = 0.25  # share of the validation tasks' samples that nothing is meta-fitted on
 
-    def __init__(self, X, y, tasks, names, n_train, seed):
+
+class TaskValidation:
+    """Validation on training tasks: adapt on a few samples of each, score on its held-out samples."""
+
+    def __init__(self, X, y, tasks, names, held_out: np.ndarray, n_train, seed):
         self.X, self.y, self.n_way = X, y, 2
         self.k_shot = max(1, (n_train if n_train != "all" else 10) // 2)
         self.splits = []
         for t in names:
             rows = np.flatnonzero(tasks == t)
-            pool = Task(str(t), rows, y[rows], rows[:0], y[rows][:0])
+            pool_rows, query = rows[~held_out[rows]], rows[held_out[rows]]
+            pool = Task(str(t), pool_rows, y[pool_rows], rows[:0], y[rows][:0])
             support = subsample(pool, n_train, seed).train_index
-            query = np.setdiff1d(rows, support)
-            if len(query):
+            if len(query) and len(support):
                 self.splits.append((support, query))
 
     def score(self, adapt, with_queries: bool = False) -> float:
@@ -44,6 +55,22 @@ class TaskValidation:
             classifier = adapt(self.X[support], self.y[support])
             accuracies.append(np.mean(classifier.predict(self.X[query]) == self.y[query]))
         return float(np.mean(accuracies))
+
+
+def validation_plan(task_set: TaskSet, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(validation task ids, meta-fit task ids, per training row: is its sample held out for validation).
+
+    A quarter of the training tasks validate; ``VALIDATION_SAMPLES`` of their
+    distinct samples, drawn by ``seed``, are held out of every task.
+    """
+    training = np.flatnonzero(~task_set.heldout)
+    rng = np.random.default_rng([seed, stable_hash("validation-tasks")])
+    n_validation = max(1, len(training) // 4) if len(training) > 1 else 0
+    validation_ids = rng.choice(training, size=n_validation, replace=False)
+    samples = np.unique(task_set.sample_train[np.isin(task_set.task_train, validation_ids)])
+    n_held = int(np.ceil(VALIDATION_SAMPLES * len(samples)))
+    held_out = np.isin(task_set.sample_train, rng.choice(samples, size=n_held, replace=False))
+    return validation_ids, np.setdiff1d(training, validation_ids), held_out
 
 
 class HeldOutModels:
@@ -69,15 +96,11 @@ def fit(model, task_set: TaskSet, cell):
     heldout_ids = np.flatnonzero(task_set.heldout)
     start = time.perf_counter()
     if learner_kind(model) == "meta":
-        training = np.flatnonzero(~task_set.heldout)
-        rng = np.random.default_rng([cell.seed, stable_hash("validation-tasks")])
-        n_validation = max(1, len(training) // 4) if len(training) > 1 else 0
-        validation_ids = rng.choice(training, size=n_validation, replace=False)
-        fit_ids = np.setdiff1d(training, validation_ids)
-        rows = np.isin(task_set.task_train, fit_ids)
+        validation_ids, fit_ids, held_out = validation_plan(task_set, cell.seed)
+        rows = np.isin(task_set.task_train, fit_ids) & ~held_out
         validation = TaskValidation(
-            task_set.X_train, task_set.y_train, task_set.task_train, validation_ids, cell.size, cell.seed
-        ) if n_validation else None
+            task_set.X_train, task_set.y_train, task_set.task_train, validation_ids, held_out, cell.size, cell.seed
+        ) if len(validation_ids) else None
         model.meta_fit(task_set.X_train[rows], task_set.y_train[rows], task_set.task_train[rows], validation=validation)
         adapted = {}
         for t in heldout_ids:

@@ -75,3 +75,67 @@ def test_eval_rescores_a_holdout_run(tmp_path):
     summary = train(config_module.load(config), tmp_path / "runs", n_jobs=2)
     again = evaluate(tmp_path / "runs" / "ho", n_jobs=2)
     assert not again.failures and again.tables["accuracy"] == summary.tables["accuracy"]
+
+
+def shared_sample_task_set(n_per_class=40):
+    """Nine tasks, class a_i vs class b_j, where each class's samples are in three tasks (as in
+    hierarchy-pairs); feature 0 of a row is its sample's id, feature 1 its label."""
+    import numpy as np
+
+    from mtl_cli.features import TaskSet
+
+    samples = {c: np.arange(n_per_class) + k * n_per_class for k, c in enumerate(["a0", "a1", "a2", "b0", "b1", "b2"])}
+    rows, labels, task_ids, names = [], [], [], []
+    for i in range(3):
+        for j in range(3):
+            names.append(f"a{i} vs b{j}")
+            for c, label in ((f"a{i}", 1), (f"b{j}", 0)):
+                rows.append(samples[c])
+                labels.append(np.full(n_per_class, label))
+                task_ids.append(np.full(n_per_class, len(names) - 1))
+    sample_train = np.concatenate(rows)
+    y = np.concatenate(labels)
+    X = np.column_stack([sample_train, y]).astype(float)
+    task_train = np.concatenate(task_ids)
+    heldout = np.zeros(9, dtype=bool)
+    heldout[[0, 4]] = True
+    return TaskSet(names, X, y, task_train, X[:0], y[:0], task_train[:0], 2, 0.0, sample_train, heldout)
+
+
+def test_validation_tasks_are_scored_on_samples_nothing_was_meta_fitted_on():
+    """Tasks share samples, so validation holds out samples as well as tasks: a validation task's
+    queries are in no meta-fit row, its support is not among its queries, and the draw is seeded."""
+    import numpy as np
+
+    from mtl_cli.learners.meta import MetaLearner, Prototypes
+    from mtl_cli.protocols import holdout
+
+    class Recorder(MetaLearner):
+        def meta_fit(self, X, y, tasks=None, validation=None):
+            self.fitted_samples_ = set(X[:, 0].tolist())
+            self.splits_ = [(set(validation.X[s, 0].tolist()), set(validation.X[q, 0].tolist()))
+                            for s, q in validation.splits]
+            self.inner_ = Prototypes().meta_fit(X, y)
+            return self
+
+        def adapt(self, X_support, y_support):
+            return self.inner_.adapt(X_support, y_support)
+
+    task_set = shared_sample_task_set()
+
+    class Cell:
+        seed, size = 0, 10
+
+    learner = Recorder()
+    holdout.fit(learner, task_set, Cell)
+    assert len(learner.splits_) == 1  # a quarter of the 7 training tasks
+    support, queries = learner.splits_[0]
+    assert len(support) == 10 and len(queries) >= 10
+    assert not queries & learner.fitted_samples_  # before: every query was also a meta-fit row
+    assert not queries & support
+    # meta-fitting loses only the held-out samples: every other sample of the 6 fit tasks is there
+    validation_ids, fit_ids, held_out = holdout.validation_plan(task_set, 0)
+    fit_rows = np.isin(task_set.task_train, fit_ids)
+    assert learner.fitted_samples_ == set(task_set.sample_train[fit_rows & ~held_out].tolist())
+    assert len(fit_ids) == 6 and not np.array_equal(held_out, holdout.validation_plan(task_set, 1)[2])
+    assert np.array_equal(held_out, holdout.validation_plan(task_set, 0)[2])
