@@ -75,6 +75,7 @@ docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	$(BIN)/python benchmarks/sharing/make_user_csv.py
 	$(BIN)/mtl train benchmarks/sharing/user-csv-mtl.yaml -q
 	$(BIN)/python benchmarks/sharing/report.py > /dev/null
+	$(BIN)/python benchmarks/fewshot_lsa_dims.py > /dev/null
 	$(BIN)/python docs/update_tables.py
 
 clean:
