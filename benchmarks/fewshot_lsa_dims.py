@@ -49,7 +49,8 @@ def main() -> None:
         spec = copy.deepcopy(base)
         spec["featurizer"]["parts"][0]["n_components"] = dimensions
         data = cached_episode_data(spec, "runs/.cache")
-        rows[dimensions] = [100 * s for part in ("meta_val", "meta_train") for k in SHOTS for s in scores(data, part, k)]
+        rows[dimensions] = [100 * score for part in ("meta_val", "meta_train") for k in SHOTS
+                            for score in scores(data, part, k)]
         print(dimensions, " ".join(f"{c:.1f}" for c in rows[dimensions]), flush=True)
     chosen = max(rows, key=lambda d: sum(rows[d]))
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
