@@ -100,7 +100,8 @@ def fit(model, task_set: TaskSet, cell):
         rows = np.isin(task_set.task_train, fit_ids) & ~held_out
         validation = TaskValidation(
             task_set.X_train, task_set.y_train, task_set.task_train, validation_ids, held_out, cell.size, cell.seed
-        ) if len(validation_ids) else None
+        )
+        validation = validation if validation.splits else None  # nothing to score: the first candidate
         model.meta_fit(task_set.X_train[rows], task_set.y_train[rows], task_set.task_train[rows], validation=validation)
         adapted = {}
         for t in heldout_ids:

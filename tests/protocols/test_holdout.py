@@ -139,3 +139,15 @@ def test_validation_tasks_are_scored_on_samples_nothing_was_meta_fitted_on():
     assert learner.fitted_samples_ == set(task_set.sample_train[fit_rows & ~held_out].tolist())
     assert len(fit_ids) == 6 and not np.array_equal(held_out, holdout.validation_plan(task_set, 1)[2])
     assert np.array_equal(held_out, holdout.validation_plan(task_set, 0)[2])
+
+
+def test_meta_learners_validate_with_every_training_sample(tmp_path):
+    """``n_train_per_task: all``: a validation task adapts on all its samples but the held-out ones and is
+    scored on those (before, it had no sample left to score and meta-fitting failed)."""
+    config = tmp_path / "ho.yaml"
+    config.write_text(CONFIG.format(learners="[{name: meta-bias}, {name: ridge-head}]").replace("[4, 10]", "[4, all]"))
+    summary = train(config_module.load(config), tmp_path / "runs", n_jobs=1)
+    assert not summary.failures
+    records = [json.loads(line) for line in open(tmp_path / "runs" / "ho" / "results.jsonl")]
+    assert {r["n_train_per_task"] for r in records} == {4, "all"}
+    assert all(r["selected_params"]["l2"] in (0.01, 0.1, 1.0, 10.0) for r in records)
