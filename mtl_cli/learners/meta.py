@@ -167,7 +167,9 @@ class MetaLearner(BaseEstimator):
         first (strongest regularization, smallest step); the first whose mean
         validation accuracy is within ``tolerance`` of the best wins, so a
         near-tie on a few validation tasks does not pick an unstable value.
-        ``with_queries``: ``adapt`` also takes the unlabelled queries (transductive).
+        A score of nan (nothing to score) never wins; with no score at all,
+        the first candidate does. ``with_queries``: ``adapt`` also takes the
+        unlabelled queries (transductive).
         """
         candidates = list(candidates)
         chosen = candidates[0]
@@ -177,7 +179,9 @@ class MetaLearner(BaseEstimator):
             self.validation_scores_ = getattr(self, "validation_scores_", {}) | {
                 name: dict(zip(map(float, candidates), scores))
             }
-            chosen = next(v for v, score in zip(candidates, scores) if score >= max(scores) - tolerance)
+            scored = [score for score in scores if np.isfinite(score)]  # nan: nothing was scored
+            if scored:
+                chosen = next(v for v, score in zip(candidates, scores) if score >= max(scored) - tolerance)
         self.selected_params_ = getattr(self, "selected_params_", {}) | {name: float(chosen)}
         return chosen
 

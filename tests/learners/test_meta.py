@@ -144,3 +144,25 @@ def test_eval_rescores_an_episodic_run_from_saved_models(tmp_path, newsgroups_ho
     assert again.tables["accuracy"] == summary.tables["accuracy"]
     records = [json.loads(line) for line in open(tmp_path / "runs" / "few" / "results.jsonl")]
     assert {tuple(r["selected_params"]) for r in records} == {("l2",), ("inner_lr",)}
+
+
+def test_choose_skips_candidates_that_could_not_be_scored():
+    """A nan validation score (nothing to score) never wins; with only nans the first candidate does."""
+    import numpy as np
+
+    from mtl_cli.learners.meta import RidgeHead
+
+    class Scores:
+        def __init__(self, by_value):
+            self.by_value = by_value
+
+        def score(self, adapt, with_queries=False):
+            return self.by_value[adapt(None, None)]  # here adapt gives back the candidate it was called with
+
+    def candidate(X_support, y_support, value):
+        return value
+
+    learner = RidgeHead()
+    assert learner.choose("l2", [10.0, 1.0, 0.1], Scores({10.0: np.nan, 1.0: 0.6, 0.1: 0.9}), candidate) == 0.1
+    assert learner.choose("l2", [10.0, 1.0], Scores({10.0: np.nan, 1.0: np.nan}), candidate) == 10.0
+    assert learner.selected_params_ == {"l2": 10.0}
