@@ -6,6 +6,12 @@ most of its fits has probably not found its best value: the optimum may lie
 beyond the grid. The run is still valid; the warning says which grid to
 widen. A smallest candidate of at most ``NEGLIGIBLE`` is not flagged: a
 ridge that weak hardly changes the fit, so going lower changes nothing.
+
+Meta-learners choose on meta-validation episodes or tasks and record every
+candidate's score (``validation_scores``). Their tie rule prefers the most
+conservative candidate, so an edge choice alone says little; what is
+reported is a smallest or largest candidate that scored strictly best, in
+more than half of a learner's fits: the best value may lie beyond it.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ NEGLIGIBLE = 1e-6
 
 
 class GridEdgeWarning(UserWarning):
-    """A cross-validated choice sat on the edge of its candidates in most fits of a learner."""
+    """A cross-validated or meta-validated choice sat on the edge of its candidates in most fits of a learner."""
 
 
 def candidates(record: dict, grid_name: str) -> list | None:
@@ -50,4 +56,32 @@ def edge_lines(records: list[dict]) -> list[str]:
                     lines.append(f"{label}: cross-validation chose the {edge} {chosen_name} of {grid_name} "
                                  f"({value:g}) in {hits} of {len(fits)} fits; a {beyond} {chosen_name} may fit "
                                  f"better (add one to {grid_name})")
+    return lines
+
+
+def strict_best(scores: dict) -> float | None:
+    """The candidate (a number) whose validation score is above every other's, or None (a tie, or none scored)."""
+    scored = sorted(((s, float(v)) for v, s in scores.items() if s is not None), reverse=True)
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]
+
+
+def validation_edge_lines(records: list[dict]) -> list[str]:
+    """One line per (learner setting, meta-hyperparameter, edge) where the smallest or the largest of at
+    least two candidates scored strictly best on validation in more than half of the learner's fits."""
+    lines = []
+    for (label,), members in group([r for r in records if r.get("validation_scores")], ("learner",)).items():
+        fits = list({r["cell"]: r["validation_scores"] for r in members}.values())
+        for name in sorted({name for scores in fits for name in scores}):
+            grids = [scores[name] for scores in fits if name in scores]
+            values = sorted({float(v) for scores in grids for v in scores})
+            if len(values) < 2:
+                continue
+            best = [strict_best(scores) for scores in grids]
+            for edge, value, beyond in (("smallest", values[0], "smaller"), ("largest", values[-1], "larger")):
+                hits = sum(b == value for b in best)
+                if 2 * hits > len(fits):
+                    lines.append(f"{label}: meta-validation scored the {edge} {name} ({value:g}) best in {hits} of "
+                                 f"{len(fits)} fits; a {beyond} {name} may do better (widen its candidates)")
     return lines

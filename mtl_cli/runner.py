@@ -23,7 +23,7 @@ import joblib
 import yaml
 
 from .config import Cell, Experiment
-from .diagnostics import GridEdgeWarning, edge_lines
+from .diagnostics import GridEdgeWarning, edge_lines, validation_edge_lines
 from .errors import ConfigError, DataError, UserError
 from .grid import expand
 from .hashing import spec_hash
@@ -256,7 +256,7 @@ def train(
         with disk_errors(run.path):
             summary.tables = write_tables(run.path, records, experiment.name, experiment.size_key,
                                           experiment.protocol)
-        for line in edge_lines(records):
+        for line in edge_lines(records) + validation_edge_lines(records):
             warnings.warn(f"{run.path}: {line}", GridEdgeWarning)
         run.write_manifest(manifest(experiment, spec_hash(experiment.as_dict()), started, now(), n_jobs))
     summary.seconds = time.perf_counter() - start

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 
@@ -38,3 +39,13 @@ def timed(function, *args, **kwargs):
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - start
+
+
+def validation_scores_of(model) -> dict | None:
+    """A meta-learner's validation accuracy of each candidate it chose among, ``{name: {value: score}}``
+    with values as text (JSON keys) and None for a candidate nothing could score; None without any."""
+    scores = getattr(model, "validation_scores_", None)
+    return None if not scores else {
+        name: {repr(float(v)): float(s) if math.isfinite(s) else None for v, s in by_value.items()}
+        for name, by_value in scores.items()
+    }

@@ -14,7 +14,7 @@ from ..grid import Cell
 from ..learners.base import learner_kind
 from ..prepare import cached, corpus_of
 from ..registry import FEATURIZERS
-from .base import Protocol
+from .base import Protocol, validation_scores_of
 
 
 @dataclass
@@ -142,6 +142,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
                 "fit_seconds": fit_seconds,
                 "featurize_seconds": data.featurize_seconds,
                 "selected_params": getattr(model, "selected_params_", None),
+                "validation_scores": validation_scores_of(model),
             }
         )
     seconds_per_episode = (time.perf_counter() - start) / max(1, len(episodes))

@@ -79,6 +79,7 @@ class HeldOutModels:
     def __init__(self, learner, adapted: dict):
         self.learner, self.adapted = learner, adapted
         self.selected_params_ = getattr(learner, "selected_params_", None)
+        self.validation_scores_ = getattr(learner, "validation_scores_", None)
 
     def predict(self, X, tasks):
         y_pred = np.empty(X.shape[0], dtype=object)

@@ -10,7 +10,7 @@ from ..features import TaskSet
 from ..grid import Cell
 from ..prepare import cached_task_set
 from ..registry import SPLITS
-from .base import Protocol, timed
+from .base import Protocol, timed, validation_scores_of
 
 
 def positive_class_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
@@ -53,6 +53,7 @@ def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None,
                 "predict_seconds": predict_seconds,
                 "featurize_seconds": task_set.featurize_seconds,
                 "selected_params": getattr(model, "selected_params_", None),
+                "validation_scores": validation_scores_of(model),
             }
         )
     return records
