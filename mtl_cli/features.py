@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import DataError, first_line
+from .hashing import content_keys
 from .registry import FEATURIZERS, check_keys, init_parameters
 from .validation import check_number
 
@@ -386,8 +387,18 @@ class TaskSet:
     task_test: np.ndarray
     n_features: int
     featurize_seconds: float
-    sample_train: np.ndarray  # per training row: its sample's index in the corpus's train part
+    document_train: np.ndarray  # per training row: which document it is (see ``document_ids``)
     heldout: np.ndarray | None = None  # per task: held out for meta-learning (see splits.HoldoutTasks)
+
+
+def document_ids(samples, index: np.ndarray) -> np.ndarray:
+    """Which document each sample is: the smallest corpus index among the samples of the same content
+    (texts and bags by ``content_keys``), so a text repeated in several rows counts once; rows of a
+    matrix are distinct documents. ``index``: the samples' corpus indices, sorted."""
+    if not isinstance(samples, list) or not samples or not isinstance(samples[0], (str, dict)):
+        return np.asarray(index)
+    _, first, inverse = np.unique(np.array(content_keys(samples)), return_index=True, return_inverse=True)
+    return np.asarray(index)[first][inverse]
 
 
 def stack(tasks, index_attr: str, label_attr: str, matrix, unique: np.ndarray):
@@ -438,6 +449,8 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
         uniques[part] = unique
     X_train, y_train, task_train, sample_train = stack(
         tasks, "train_index", "train_labels", matrices["train"], uniques["train"])
+    documents = document_ids(corpus.train.rows(uniques["train"]), uniques["train"])
+    document_train = documents[np.searchsorted(uniques["train"], sample_train)]
     X_test, y_test, task_test, _ = stack(tasks, "test_index", "test_labels", matrices["test"], uniques["test"])
     return TaskSet(
         task_names=[t.name for t in tasks],
@@ -449,6 +462,6 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
         task_test=task_test,
         n_features=X_train.shape[1],
         featurize_seconds=time.perf_counter() - start,
-        sample_train=sample_train,
+        document_train=document_train,
         heldout=np.zeros(len(tasks), dtype=bool),
     )

@@ -215,3 +215,20 @@ learners: [{{name: pooled, estimator: logistic}}]
     train_texts = {f"{t} {task}{s}" for t, _, task, s in rows if s == "train"}
     assert set(fitted) == train_texts and len(fitted) == 24
     assert not any(text.endswith("test") for text in fitted)
+
+
+def test_a_text_repeated_in_several_rows_is_one_document():
+    """Held-out validation (protocols.holdout) holds out documents by content: a text in two tasks' rows,
+    at two corpus indices, is the same document; rows of a matrix are distinct documents."""
+    from mtl_cli.data.base import Corpus, Part, Task
+    from mtl_cli.features import document_ids
+
+    assert document_ids(["b", "a", "b", "c"], np.array([2, 4, 7, 9])).tolist() == [2, 4, 2, 9]
+    assert document_ids(np.ones((3, 2)), np.array([0, 1, 2])).tolist() == [0, 1, 2]
+    texts = ["good pasta", "bad pasta", "good pasta", "bad tea", "good tea"]
+    train = Part(texts, np.array([1, 0, 1, 0, 1]))
+    corpus = Corpus("repeats", train, Part(["good"], np.array([1])))
+    tasks = [Task("pasta", np.array([0, 1]), np.array([1, 0]), np.array([0]), np.array([1])),
+             Task("food", np.array([2, 3, 4]), np.array([1, 0, 1]), np.array([0]), np.array([1]))]
+    task_set = featurize(corpus, tasks, "tfidf", {}, seed=0)
+    assert task_set.document_train.tolist() == [0, 1, 0, 3, 4]  # row 3 of the stack is corpus text 2 = text 0

@@ -6,14 +6,16 @@ that task's ``n_train_per_task`` samples. Any other learner is fitted on the
 held-out tasks' samples alone. Records cover the held-out tasks only.
 
 Its meta-hyperparameters are chosen on validation tasks: a quarter of the
-training tasks, not meta-fitted on. Tasks can share samples (in
+training tasks, not meta-fitted on. Tasks can share documents (in
 ``hierarchy-pairs`` every post of comp.graphics is in each of its four
-tasks), so holding out tasks alone would score a validation task on posts the
-meta-learner was fitted on, and every candidate would score alike. A quarter
-of the validation tasks' samples are therefore held out as well: no task is
-meta-fitted on them, and each validation task is adapted on a few of its
-other samples and scored on these, as a held-out task is adapted on posts
-the meta-learner may have seen and scored on test posts it has not.
+tasks; a user's CSV may repeat a text in several tasks), so holding out
+tasks alone would score a validation task on documents the meta-learner was
+fitted on, and every candidate would score alike. A quarter of the
+validation tasks' distinct documents (by content) are therefore held out as
+well: no task is meta-fitted on them, and each validation task is adapted
+on a few of its other samples and scored on these, as a held-out task is
+adapted on posts the meta-learner may have seen and scored on test posts it
+has not.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .base import Protocol
 from .plain import score as score_tasks
 
 
-VALIDATION_SAMPLES = 0.25  # share of the validation tasks' samples that nothing is meta-fitted on
+VALIDATION_DOCUMENTS = 0.25  # share of the validation tasks' documents that nothing is meta-fitted on
 
 
 class TaskValidation:
@@ -58,18 +60,18 @@ class TaskValidation:
 
 
 def validation_plan(task_set: TaskSet, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(validation task ids, meta-fit task ids, per training row: is its sample held out for validation).
+    """(validation task ids, meta-fit task ids, per training row: is its document held out for validation).
 
-    A quarter of the training tasks validate; ``VALIDATION_SAMPLES`` of their
-    distinct samples, drawn by ``seed``, are held out of every task.
+    A quarter of the training tasks validate; ``VALIDATION_DOCUMENTS`` of their
+    distinct documents, drawn by ``seed``, are held out of every task.
     """
     training = np.flatnonzero(~task_set.heldout)
     rng = np.random.default_rng([seed, stable_hash("validation-tasks")])
     n_validation = max(1, len(training) // 4) if len(training) > 1 else 0
     validation_ids = rng.choice(training, size=n_validation, replace=False)
-    samples = np.unique(task_set.sample_train[np.isin(task_set.task_train, validation_ids)])
-    n_held = int(np.ceil(VALIDATION_SAMPLES * len(samples)))
-    held_out = np.isin(task_set.sample_train, rng.choice(samples, size=n_held, replace=False))
+    documents = np.unique(task_set.document_train[np.isin(task_set.task_train, validation_ids)])
+    n_held = int(np.ceil(VALIDATION_DOCUMENTS * len(documents)))
+    held_out = np.isin(task_set.document_train, rng.choice(documents, size=n_held, replace=False))
     return validation_ids, np.setdiff1d(training, validation_ids), held_out
 
 

@@ -93,13 +93,13 @@ def shared_sample_task_set(n_per_class=40):
                 rows.append(samples[c])
                 labels.append(np.full(n_per_class, label))
                 task_ids.append(np.full(n_per_class, len(names) - 1))
-    sample_train = np.concatenate(rows)
+    document_train = np.concatenate(rows)
     y = np.concatenate(labels)
-    X = np.column_stack([sample_train, y]).astype(float)
+    X = np.column_stack([document_train, y]).astype(float)
     task_train = np.concatenate(task_ids)
     heldout = np.zeros(9, dtype=bool)
     heldout[[0, 4]] = True
-    return TaskSet(names, X, y, task_train, X[:0], y[:0], task_train[:0], 2, 0.0, sample_train, heldout)
+    return TaskSet(names, X, y, task_train, X[:0], y[:0], task_train[:0], 2, 0.0, document_train, heldout)
 
 
 def test_validation_tasks_are_scored_on_samples_nothing_was_meta_fitted_on():
@@ -136,7 +136,7 @@ def test_validation_tasks_are_scored_on_samples_nothing_was_meta_fitted_on():
     # meta-fitting loses only the held-out samples: every other sample of the 6 fit tasks is there
     validation_ids, fit_ids, held_out = holdout.validation_plan(task_set, 0)
     fit_rows = np.isin(task_set.task_train, fit_ids)
-    assert learner.fitted_samples_ == set(task_set.sample_train[fit_rows & ~held_out].tolist())
+    assert learner.fitted_samples_ == set(task_set.document_train[fit_rows & ~held_out].tolist())
     assert len(fit_ids) == 6 and not np.array_equal(held_out, holdout.validation_plan(task_set, 1)[2])
     assert np.array_equal(held_out, holdout.validation_plan(task_set, 0)[2])
 
