@@ -232,7 +232,7 @@ class Prototypes(MetaLearner):
         Dimensions of the LSA projection.
     transductive : bool, default=False
         Refine the centroids with the episode's unlabelled queries.
-    temperatures : list of float, default=(1.0, 5.0, 10.0, 20.0)
+    temperatures : list of float, default=(1.0, 5.0, 10.0, 20.0, 40.0)
         Candidate softmax temperatures of the refinement, chosen on meta-validation.
     refine_steps : int, default=3
         Soft k-means steps.
@@ -240,8 +240,8 @@ class Prototypes(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, projection="none", n_components=200, transductive=False, temperatures=(1.0, 5.0, 10.0, 20.0),
-                 refine_steps=3, random_state=None):
+    def __init__(self, projection="none", n_components=200, transductive=False,
+                 temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, random_state=None):
         self.projection = projection
         self.n_components = n_components
         self.transductive = transductive
