@@ -29,13 +29,20 @@ def test_the_default_grid_reaches_a_negligible_ridge_and_its_floor_is_not_flagge
     assert "largest l2 of l2s (0.1)" in line
 
 
+def train_config(tmp_path, name: str, text: str):
+    """``mtl train`` of a config written to ``tmp_path/<name>.yaml``; returns the CLI result (exit 0 checked)."""
+    (tmp_path / f"{name}.yaml").write_text(text)
+    result = CliRunner().invoke(app, ["train", str(tmp_path / f"{name}.yaml"), "--runs", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_train_warns_in_one_line_when_the_grid_is_too_strong(tmp_path):
-    (tmp_path / "edge.yaml").write_text(
+    result = train_config(
+        tmp_path, "edge",
         "dataset: {name: synthetic, n_tasks: 3, n_features: 10, n_train: 40, n_test: 40, seed: 1}\n"
         "split: {name: by-column, n_train_per_task: [40]}\nfeaturizer: {name: none}\n"
         "learners: [{name: shared-w-cv, penalty: mean, l2s: [3.0, 10.0], n_alphas: 2}]\nseeds: [0, 1]\n")
-    result = CliRunner().invoke(app, ["train", str(tmp_path / "edge.yaml"), "--runs", str(tmp_path / "runs"), "-q"])
-    assert result.exit_code == 0, result.output
     warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
     assert len(warnings) == 1 and "chose the smallest l2 of l2s (3) in 2 of 2 fits" in warnings[0]
 
@@ -65,12 +72,11 @@ def test_an_edge_that_meta_validation_scores_strictly_best_in_most_fits_is_repor
 def test_meta_learners_record_the_validation_score_of_every_candidate(tmp_path):
     import json
 
-    (tmp_path / "meta.yaml").write_text(
+    train_config(
+        tmp_path, "meta",
         "dataset: {name: synthetic, n_tasks: 8, n_features: 10, n_train: 60, n_test: 40, seed: 2}\n"
         "split: {name: by-column, holdout_tasks: 0.25, n_train_per_task: [4]}\nfeaturizer: {name: none}\n"
         "learners: [{name: ridge-head, l2s: [0.1, 1.0, 10.0]}, {name: pooled, estimator: ridge}]\nseeds: [0]\n")
-    result = CliRunner().invoke(app, ["train", str(tmp_path / "meta.yaml"), "--runs", str(tmp_path / "runs"), "-q"])
-    assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in open(tmp_path / "runs" / "meta" / "results.jsonl")]
     meta = [r for r in records if r["learner_name"] == "ridge-head"]
     assert meta and all(set(r["validation_scores"]["l2"]) == {"0.1", "1.0", "10.0"} for r in meta)
