@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
-import fcntl
 import importlib.abc
 import json
 import os
@@ -25,7 +24,7 @@ import warnings
 from pathlib import Path
 
 from .errors import UserError
-from .fileio import write_atomic
+from .fileio import advisory_lock, write_atomic
 
 MODEL_SUFFIX = ".skops"
 TRUSTED_PREFIX = "mtl_cli."
@@ -146,25 +145,15 @@ class RunDirectory:
     def lock(self, wait: bool = False):
         """Hold the run's lock; a second holder waits (``wait``) or gets a UserError naming the first."""
         lock_path = self.path / ".lock"
-        with disk_errors(lock_path):
-            handle = open(lock_path, "a+")
-        try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise UserError(
-                    f"{self.path}: in use by {holder}; wait for it to finish, or pass --wait"
-                ) from None
-            handle.seek(0)
-            handle.truncate()
-            started = datetime.datetime.now().isoformat(timespec="seconds")
-            handle.write(f"mtl pid {os.getpid()} on {socket.gethostname()} since {started}")
-            handle.flush()
+        with contextlib.ExitStack() as stack:
+            with disk_errors(lock_path):
+                held = stack.enter_context(advisory_lock(lock_path, wait))
+                if not held:
+                    holder = lock_path.read_text().strip() or "another process"
+                    raise UserError(f"{self.path}: in use by {holder}; wait for it to finish, or pass --wait")
+                started = datetime.datetime.now().isoformat(timespec="seconds")
+                lock_path.write_text(f"mtl pid {os.getpid()} on {socket.gethostname()} since {started}")
             yield
-        finally:
-            handle.close()  # releases the lock
 
     def cell_file(self, cell) -> Path:
         return self.cells / f"{cell.id}.json"
