@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, first_line
-from .fileio import UNREADABLE, advisory_lock, load_arrays, save_arrays
+from .fileio import UNREADABLE, advisory_lock, install_extracted, load_arrays, save_arrays
 from .hashing import content_keys, spec_hash
 
 SHARD = 1024  # texts per cache file, and between two progress lines
@@ -286,28 +286,17 @@ class SentenceEncoder:
 
 def install_model(archive: Path, members: list[str], home: Path | None = None) -> Path:
     """Extract a .tar.gz holding one sentence-transformers model folder into the models home."""
-    import shutil
-    import tarfile
-    import tempfile
-
     tops = {name.split("/")[0] for name in members if name.strip("/")}
     if len(tops) != 1:
         raise DataError(f"{archive}: holds {len(tops)} top-level entries; expected one model folder")
     name = tops.pop()
     home = Path(home) if home is not None else models_home()
+
+    def check(folder: Path) -> None:
+        if not is_model_folder(folder):
+            raise DataError(f"{archive}: {name}/ has no modules.json or config.json; not a model folder")
+
     try:
-        home.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=home) as tmp:
-            with tarfile.open(archive, "r:gz") as tar:
-                tar.extractall(tmp, filter="data")
-            if not is_model_folder(Path(tmp, name)):
-                raise DataError(f"{archive}: {name}/ has no modules.json or config.json; not a model folder")
-            target = home / name
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(Path(tmp, name), target)
-    except (tarfile.TarError, EOFError) as exc:
-        raise DataError(f"{archive}: not a readable .tar.gz archive ({first_line(exc)})") from None
+        return install_extracted(archive, name, home / name, check)
     except OSError as exc:
         raise DataError(f"{home}: cannot install the model there ({exc.strerror or exc})") from None
-    return target

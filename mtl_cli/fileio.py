@@ -1,5 +1,8 @@
 """Files that are written whole or not at all, and arrays stored in a format that cannot run code.
 
+``install_extracted`` puts a folder from an archive in place the same way:
+whole and checked, or not at all.
+
 ``save_arrays``/``load_arrays`` keep a flat dict of numpy arrays, sparse
 matrices, lists of strings and JSON values in one ``.npz`` file, read back
 with ``allow_pickle=False``: a planted or corrupted file can fail to load,
@@ -11,12 +14,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+
+from .errors import DataError, first_line
 
 META = "__meta__"
 # what reading a damaged or planted .npz can raise: a cache entry that raises one is rebuilt
@@ -43,6 +50,28 @@ def advisory_lock(path: Path, wait: bool = True):
             yield True
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def install_extracted(archive: Path, folder: str, target: Path, check) -> Path:
+    """Extract the .tar.gz ``archive`` into a temporary folder beside ``target``, call ``check`` on its
+    ``folder`` (it raises what is wrong), then move that folder to ``target``, replacing what was there.
+
+    A failed check or an interrupted extraction leaves the old ``target`` as
+    it was. An unreadable archive is a DataError; a file system failure is
+    the OSError, for the caller to name.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, EOFError) as exc:
+            raise DataError(f"{archive}: not a readable .tar.gz archive ({first_line(exc)})") from None
+        check(Path(tmp, folder))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(Path(tmp, folder), target)
+    return target
 
 
 @contextlib.contextmanager

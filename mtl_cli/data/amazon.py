@@ -9,15 +9,12 @@ negative reviews each, given as bags of features: lower-cased unigrams and
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, first_line
+from ..errors import DataError
+from ..fileio import install_extracted
 from ..registry import DATASETS
 from ..validation import check_bool, check_folder, check_number
 from .base import Corpus, Part, stable_hash
@@ -158,29 +155,22 @@ def is_processed_acl(members: list[str]) -> bool:
     return any(name.startswith("processed_acl/") and name.endswith(".review") for name in members)
 
 
+def check_reviews(archive: Path, unpacked: Path) -> None:
+    """The extracted ``processed_acl`` folder holds 1,000 parseable reviews per domain and label."""
+    for path in review_files(unpacked):
+        if not path.is_file():
+            raise DataError(f"{archive}: has no {path.relative_to(unpacked.parent)}; expected the labelled "
+                            "processed_acl reviews of books, dvd, electronics and kitchen")
+        bags, _ = read_reviews(path)
+        if len(bags) != 1000:
+            raise DataError(f"{archive}: {path.relative_to(unpacked.parent)} holds {len(bags)} reviews, not 1,000")
+
+
 def import_archive(archive: Path, data_home: str | None = None) -> Path:
     """Install ``processed_acl-labeled.tar.gz`` (checked: 4 domains x 2 labels, 1,000 parseable reviews
     each) into the data home; return the folder."""
     target = data_folder(data_home)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            try:
-                with tarfile.open(archive, "r:gz") as tar:
-                    tar.extractall(tmp, filter="data")
-            except (tarfile.TarError, EOFError) as exc:
-                raise DataError(f"{archive}: not a readable .tar.gz archive ({first_line(exc)})") from None
-            unpacked = Path(tmp, "processed_acl")
-            for path in review_files(unpacked):
-                if not path.is_file():
-                    raise DataError(f"{archive}: has no {path.relative_to(tmp)}; expected the labelled "
-                                    "processed_acl reviews of books, dvd, electronics and kitchen")
-                bags, _ = read_reviews(path)
-                if len(bags) != 1000:
-                    raise DataError(f"{archive}: {path.relative_to(tmp)} holds {len(bags)} reviews, not 1,000")
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(unpacked, target)
+        return install_extracted(archive, "processed_acl", target, lambda unpacked: check_reviews(archive, unpacked))
     except OSError as exc:
         raise DataError(f"{target.parent}: cannot install the reviews there ({exc.strerror or exc})") from None
-    return target
