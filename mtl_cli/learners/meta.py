@@ -296,7 +296,7 @@ class RidgeHead(MetaLearner):
 
     Parameters
     ----------
-    l2s : list of float, default=(0.01, 0.1, 1.0, 10.0)
+    l2s : list of float, default=(0.01, 0.1, 1.0, 10.0, 100.0)
         Candidate ridge strengths, chosen on meta-validation.
     projection : {"none", "lsa"}, default="none"
         LSA (TruncatedSVD) fitted on the meta-training documents, or none.
@@ -311,7 +311,7 @@ class RidgeHead(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0), projection="none", n_components=200, transductive=False,
+    def __init__(self, l2s=(0.01, 0.1, 1.0, 10.0, 100.0), projection="none", n_components=200, transductive=False,
                  temperatures=(1.0, 5.0, 10.0, 20.0), refine_steps=3, random_state=None):
         self.l2s = l2s
         self.projection = projection
@@ -616,19 +616,21 @@ class MetaSubspace(MetaLearner):
 
     Parameters
     ----------
-    ranks : list of int, default=(10, 25, 50)
+    ranks : list of int, default=(5, 10, 25, 50, 100)
         Candidate ranks of B, chosen on meta-validation.
     n_meta_tasks : int, default=100
         Training tasks drawn from the meta-train classes (episodic protocol).
-    l2s : list of float, default=(0.01, 0.1, 1.0)
-        Candidate ridge strengths of the head, chosen on meta-validation.
+    l2s : list of float, default=(0.001, 0.01, 0.1, 1.0, 10.0)
+        Candidate ridge strengths of the head, chosen on meta-validation
+        (their median while the rank is chosen).
     meta_l2 : float, default=0.1
         Ridge strength of the training tasks' solutions.
     random_state : int, RandomState instance or None, default=None
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, ranks=(10, 25, 50), n_meta_tasks=100, l2s=(0.01, 0.1, 1.0), meta_l2=0.1, random_state=None):
+    def __init__(self, ranks=(5, 10, 25, 50, 100), n_meta_tasks=100, l2s=(0.001, 0.01, 0.1, 1.0, 10.0), meta_l2=0.1,
+                 random_state=None):
         self.ranks = ranks
         self.n_meta_tasks = n_meta_tasks
         self.l2s = l2s
@@ -717,8 +719,9 @@ class Reptile(MetaLearner):
     ----------
     inner_steps : int, default=10
         Gradient steps on a support set.
-    inner_lrs : list of float, default=(1.0, 5.0, 20.0)
-        Candidate inner learning rates, chosen on meta-validation.
+    inner_lrs : list of float, default=(0.5, 1.0, 5.0, 20.0, 50.0)
+        Candidate inner learning rates, chosen on meta-validation (meta-training
+        uses their median).
     meta_lr : float, default=0.5
         Step of the initialization toward each adapted solution.
     n_meta_iterations : int, default=300
@@ -731,7 +734,7 @@ class Reptile(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, inner_steps=10, inner_lrs=(1.0, 5.0, 20.0), meta_lr=0.5, n_meta_iterations=300,
+    def __init__(self, inner_steps=10, inner_lrs=(0.5, 1.0, 5.0, 20.0, 50.0), meta_lr=0.5, n_meta_iterations=300,
                  projection="none", n_components=200, random_state=None):
         self.inner_steps = inner_steps
         self.inner_lrs = inner_lrs
