@@ -153,28 +153,30 @@ def test_train_on_a_user_csv_with_embeddings_and_the_models_home(minilm, tmp_pat
     assert "pooled" in table and "single-task" in table
 
 
+def check_featurizer(tmp_path, featurizer: str) -> str:
+    """``mtl check --no-data`` of a 20 Newsgroups config with this featurizer, which must fail in one line
+    with exit code 2; returns that line."""
+    config = tmp_path / "c.yaml"
+    config.write_text("dataset: {name: 20newsgroups}\nsplit: {name: hierarchy-pairs}\n"
+                      f"featurizer: {featurizer}\nlearners: [{{name: single-task}}]\n")
+    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    return result.stderr
+
+
 def test_without_the_extra_check_says_how_to_get_it(tmp_path, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "sentence_transformers" else real(name, *a))
-    config = tmp_path / "c.yaml"
-    config.write_text("dataset: {name: 20newsgroups}\nsplit: {name: hierarchy-pairs}\n"
-                      "featurizer: {name: sentence-embedding}\nlearners: [{name: single-task}]\n")
-    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
-    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
-    assert "featurizer" in result.stderr and "pip install 'mtl-cli[embed]'" in result.stderr
+    line = check_featurizer(tmp_path, "{name: sentence-embedding}")
+    assert "featurizer" in line and "pip install 'mtl-cli[embed]'" in line
 
 
 @pytest.mark.skipif(not HAS_EXTRA, reason="needs the embed extra (pip install 'mtl-cli[embed]')")
 def test_a_missing_model_is_one_line_naming_the_key(tmp_path, monkeypatch):
     monkeypatch.setenv("MTL_MODELS", str(tmp_path / "no-models"))
-    config = tmp_path / "c.yaml"
-    config.write_text("dataset: {name: 20newsgroups}\nsplit: {name: hierarchy-pairs}\n"
-                      "featurizer: {name: sentence-embedding, model: someone/no-such-model}\n"
-                      "learners: [{name: single-task}]\n")
-    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
-    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
-    assert "'model' 'someone/no-such-model'" in result.stderr and "mtl data import" in result.stderr
+    line = check_featurizer(tmp_path, "{name: sentence-embedding, model: someone/no-such-model}")
+    assert "'model' 'someone/no-such-model'" in line and "mtl data import" in line
 
 
 def test_a_model_name_too_long_for_a_path_is_not_a_folder():
@@ -187,13 +189,8 @@ def test_a_model_name_too_long_for_a_path_is_not_a_folder():
 def test_a_model_name_too_long_for_a_path_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("MTL_MODELS", str(tmp_path / "no-models"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    config = tmp_path / "c.yaml"
-    config.write_text("dataset: {name: 20newsgroups}\nsplit: {name: hierarchy-pairs}\n"
-                      f"featurizer: {{name: sentence-embedding, model: {'a' * 300}}}\n"
-                      "learners: [{name: single-task}]\n")
-    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
-    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
-    assert "'model'" in result.stderr and "mtl data import" in result.stderr
+    line = check_featurizer(tmp_path, f"{{name: sentence-embedding, model: {'a' * 300}}}")
+    assert "'model'" in line and "mtl data import" in line
 
 
 @pytest.mark.skipif(not HAS_EXTRA, reason="needs the embed extra (pip install 'mtl-cli[embed]')")
@@ -203,13 +200,8 @@ def test_a_device_that_is_not_here_is_refused_before_any_work(minilm, tmp_path, 
 
     if device.startswith("cuda") and torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU")
-    config = tmp_path / "c.yaml"
-    config.write_text("dataset: {name: 20newsgroups}\nsplit: {name: hierarchy-pairs}\n"
-                      f"featurizer: {{name: sentence-embedding, model: {minilm}, device: '{device}'}}\n"
-                      "learners: [{name: single-task}]\n")
-    result = CliRunner().invoke(app, ["check", str(config), "--no-data"])
-    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
-    assert "featurizer" in result.stderr and message in result.stderr
+    line = check_featurizer(tmp_path, f"{{name: sentence-embedding, model: {minilm}, device: '{device}'}}")
+    assert "featurizer" in line and message in line
 
 
 def test_import_refuses_an_archive_that_is_not_one_model_folder(tmp_path):
