@@ -437,10 +437,10 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
     if fit_on == "train-pool":
         with data_errors(featurizer):
             transformer.fit(corpus.train.rows(np.arange(len(corpus.train))))
-    matrices, uniques = {}, {}
+    matrices, uniques, samples_of = {}, {}, {}
     for part, attr in (("train", "train_index"), ("test", "test_index")):
         unique = np.unique(np.concatenate([getattr(t, attr) for t in tasks]))
-        samples = getattr(corpus, part).rows(unique)
+        samples = samples_of[part] = getattr(corpus, part).rows(unique)
         fit_here = part == "train" and fit_on == "labelled"
         with data_errors(featurizer):
             matrices[part] = transformer.fit_transform(samples) if fit_here else transformer.transform(samples)
@@ -449,7 +449,7 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
         uniques[part] = unique
     X_train, y_train, task_train, sample_train = stack(
         tasks, "train_index", "train_labels", matrices["train"], uniques["train"])
-    documents = document_ids(corpus.train.rows(uniques["train"]), uniques["train"])
+    documents = document_ids(samples_of["train"], uniques["train"])
     document_train = documents[np.searchsorted(uniques["train"], sample_train)]
     X_test, y_test, task_test, _ = stack(tasks, "test_index", "test_labels", matrices["test"], uniques["test"])
     return TaskSet(

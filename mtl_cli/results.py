@@ -51,10 +51,14 @@ def metrics_of(records: list[dict]) -> tuple[str, ...]:
     return tuple(m for m in (*METRICS, "f1") if records and all(m in r for r in records))
 
 
-def micro_f1(run: list[dict]) -> float:
-    """F1 of the counts summed over a run's tasks: 2 tp / (2 tp + fp + fn)."""
-    tp, fp, fn = (sum(r[k] for r in run) for k in ("tp", "fp", "fn"))
+def f1_of_counts(tp: int, fp: int, fn: int) -> float:
+    """F1 of the positive class from its counts: 2 tp / (2 tp + fp + fn), 0 without a true positive."""
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def micro_f1(run: list[dict]) -> float:
+    """F1 of the counts summed over a run's tasks."""
+    return f1_of_counts(*(sum(r[k] for r in run) for k in ("tp", "fp", "fn")))
 
 
 def summary_rows(records: list[dict], size_key: str = "n_train_per_task") -> list[dict]:

@@ -11,7 +11,6 @@ is, without unpacking.
 
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
 import zlib
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError, first_line
+from ..fileio import atomic_file
 from ..registry import DATASETS
 from ..validation import check_folder
 from .base import LABEL_JOIN, Corpus, Part, file_fingerprint, stable_hash
@@ -207,12 +207,10 @@ def import_archive(archive: Path, data_home: str | None = None) -> Path:
     with open_zip(archive) as z:
         check_archive(z, archive)
     target = zip_path(data_home)
-    partial = target.with_suffix(".partial")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(archive, partial)
-        os.replace(partial, target)
+        with open(archive, "rb") as source, atomic_file(target) as copy:
+            shutil.copyfileobj(source, copy)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise DataError(f"{target.parent}: cannot install reuters.zip there ({exc.strerror or exc})") from None
     return target

@@ -10,6 +10,7 @@ from ..features import TaskSet
 from ..grid import Cell
 from ..prepare import cached_task_set
 from ..registry import SPLITS
+from ..results import f1_of_counts
 from .base import Protocol, timed, validation_scores_of
 
 
@@ -19,7 +20,7 @@ def positive_class_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     tp = int(np.sum((y_pred == 1) & (y_true == 1)))
     fp = int(np.sum((y_pred == 1) & (y_true != 1)))
     fn = int(np.sum((y_pred != 1) & (y_true == 1)))
-    return {"f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0, "tp": tp, "fp": fp, "fn": fn}
+    return {"f1": f1_of_counts(tp, fp, fn), "tp": tp, "fp": fp, "fn": fn}
 
 
 def score(model, task_set: TaskSet, cell: Cell, fit_seconds: float, y_pred=None, predict_seconds=None,
