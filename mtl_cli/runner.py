@@ -9,7 +9,6 @@ every finished cell and the next run does only the rest.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import functools
 import json
@@ -27,6 +26,7 @@ from .diagnostics import GridEdgeWarning, edge_lines, validation_edge_lines
 from .errors import ConfigError, DataError, UserError
 from .grid import expand
 from .hashing import spec_hash
+from .parallel import execute, start_workers
 from .prepare import corpus_of, make_split, warn_about_tasks
 from .protocols import PROTOCOLS
 from .registry import LEARNERS
@@ -123,31 +123,6 @@ def spec_key(experiment: Experiment, cell: Cell) -> str:
     return json.dumps(experiment.feature_spec(cell.seed, cell.size), sort_keys=True)
 
 
-@contextlib.contextmanager
-def parallel_backend(backend: dict, n_jobs: int):
-    """joblib's backend for the grid: local processes (loky) or a dask.distributed cluster."""
-    if backend["name"] == "loky":
-        yield min(n_jobs, joblib.cpu_count()) if n_jobs > 0 else n_jobs  # more processes than cores only cost memory
-        return
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise UserError("backend 'dask' needs dask.distributed: pip install 'mtl-cli[dask]'") from None
-    if backend.get("address"):
-        cluster, client = None, Client(backend["address"], timeout="10s")
-    else:
-        workers = n_jobs if n_jobs > 0 else joblib.cpu_count()
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-    try:
-        with joblib.parallel_config(backend="dask"):
-            yield -1
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 @dataclass
 class RunSummary:
     run_dir: Path
@@ -157,26 +132,6 @@ class RunSummary:
     failures: list[CellOutcome] = field(default_factory=list)
     tables: dict = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def execute(tasks, n_jobs: int, backend: dict, on_result):
-    """Run delayed tasks with joblib, handing each result to ``on_result`` as it finishes."""
-    if not tasks:
-        return
-    try:
-        with parallel_backend(backend, n_jobs) as jobs:
-            for outcome in joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks):
-                on_result(outcome)
-    except KeyboardInterrupt:
-        stop_workers()
-        raise
-
-
-def stop_workers() -> None:
-    """Kill loky's worker processes (they outlive an interrupted Parallel, waiting for more work)."""
-    from joblib.externals.loky import get_reusable_executor
-
-    get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
 def check_reachable(backend: dict, source: str = "<config>", timeout: float = 3.0) -> None:
@@ -241,6 +196,7 @@ def train(
     start, started = time.perf_counter(), now()
     n_jobs = experiment.n_jobs if n_jobs is None else n_jobs
     cache_dir = str(Path(runs_root) / ".cache")
+    start_workers(n_jobs, experiment.backend, "mtl_cli.worker")
     preflight(experiment, cache_dir, refresh=force)
     run = RunDirectory(Path(runs_root) / experiment.name)
     run.create()
@@ -307,9 +263,11 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary,
         advance()
 
     execute(
-        [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.protocol) for c in todo],
+        [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.protocol)
+         for c in todo],
         n_jobs, experiment.backend, keep,
     )
+
 
 
 def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) -> RunSummary:
