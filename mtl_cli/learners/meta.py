@@ -21,6 +21,7 @@ from ..validation import check_bool, check_choice, check_number, check_numbers
 from .base import seed_of
 
 PROJECTIONS = ("none", "lsa")
+METRICS = ("cosine", "within-class")
 
 
 def unit_rows(Z):
@@ -75,6 +76,45 @@ class Subspace:
         return unit_rows(safe_sparse_dot(X, self.basis))
 
 
+class Whitened:
+    """A projection, rows scaled to unit length, then mapped by the symmetric matrix M."""
+
+    def __init__(self, project, M):
+        self.project, self.M = project, M
+
+    def __call__(self, X):
+        return unit_rows(self.project(X)) @ self.M
+
+
+MAX_WHITENED_DIMENSIONS = 2048
+
+
+def within_class_spectrum(Z, groups) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues w and eigenvectors V (columns) of the within-class covariance of the rows of Z,
+    S_w = (1/n) sum_i (z_i - m_g(i))(z_i - m_g(i))', m_g the mean row of row i's group."""
+    Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z, dtype=float)
+    _, labels, means = class_means(Z, groups)
+    residuals = Z - means[labels]
+    w, V = np.linalg.eigh(residuals.T @ residuals / len(Z))
+    return np.maximum(w, 0.0), V
+
+
+def whitening(w, V, shrinkage: float) -> np.ndarray:
+    """M = sqrt(mu) (S_w + mu I)^(-1/2) with mu = shrinkage * mean(w): S_w's directions scaled by
+    sqrt(mu / (w_j + mu)), so that a large shrinkage leaves Z nearly as it is (M -> I)."""
+    mu = shrinkage * max(w.mean(), 1e-12)
+    return (V * np.sqrt(mu / (w + mu))) @ V.T
+
+
+def group_of(y, tasks=None) -> np.ndarray:
+    """The class of each sample: its label, or (with training tasks) its (task, label) pair."""
+    y = np.asarray(y)
+    if tasks is None:
+        return y
+    return np.unique(np.stack([np.unique(tasks, return_inverse=True)[1], np.unique(y, return_inverse=True)[1]]),
+                     axis=1, return_inverse=True)[1].ravel()
+
+
 class LinearScores:
     """A fitted few-shot classifier: argmax_c of (project(X) @ W + b)[:, c], with its classes."""
 
@@ -98,7 +138,7 @@ class MetaLearner(BaseEstimator):
                ("inner_steps", 1, False, True), ("meta_lr", 0, True, False), ("n_meta_iterations", 1, False, True),
                ("refine_steps", 1, False, True))
     LISTS = (("l2s", 0, True, False), ("ranks", 1, False, True), ("inner_lrs", 0, True, False),
-             ("temperatures", 0, True, False))
+             ("temperatures", 0, True, False), ("shrinkages", 0, True, False))
 
     def check(self) -> None:
         """Validate the parameters this learner has; ValueError names the parameter and the value given."""
@@ -108,6 +148,8 @@ class MetaLearner(BaseEstimator):
             check_choice(owner, "projection", self.projection, PROJECTIONS)
         if "transductive" in params:
             check_bool(owner, "transductive", self.transductive)
+        if "metric" in params:
+            check_choice(owner, "metric", self.metric, METRICS)
         for name, low, low_open, integer in self.SCALARS:
             if name in params:
                 check_number(owner, name, params[name], low=low, low_open=low_open, integer=integer)
@@ -216,6 +258,16 @@ class Prototypes(MetaLearner):
     is their mean (then unit length), and a query goes to the class of the
     most similar centroid.
 
+    Metric learned on the meta-train classes (``metric: within-class``):
+    before the cosine, unit rows z are mapped to (S_w + mu I)^(-1/2) z, where
+    S_w is the within-class covariance of the meta-train documents (held-out
+    tasks: of each task's classes) and mu = shrinkage x the mean eigenvalue
+    of S_w: directions along which documents of one class vary count less
+    (nearest centroid with a shared, shrunk Mahalanobis metric, a closed-form
+    linear ProtoNet). The shrinkage is chosen on meta-validation episodes,
+    largest (nearest to plain cosine) first; inputs of more than 2,048
+    dimensions need ``projection: lsa``.
+
     Transductive (``transductive: true``, episodes only): the episode's
     unlabelled query documents refine the centroids by ``refine_steps`` soft
     k-means steps (Ren et al., 2018): with s_qc the cosine of query q and
@@ -230,6 +282,10 @@ class Prototypes(MetaLearner):
         LSA (TruncatedSVD) fitted on the meta-training documents, or none.
     n_components : int, default=200
         Dimensions of the LSA projection.
+    metric : {"cosine", "within-class"}, default="cosine"
+        Cosine of the (projected) documents, or after the within-class whitening learned on meta-train.
+    shrinkages : list of float, default=(10.0, 3.0, 1.0, 0.3, 0.1)
+        Candidate shrinkages of the within-class metric, chosen on meta-validation.
     transductive : bool, default=False
         Refine the centroids with the episode's unlabelled queries.
     temperatures : list of float, default=(1.0, 5.0, 10.0, 20.0, 40.0)
@@ -240,10 +296,12 @@ class Prototypes(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, projection="none", n_components=200, transductive=False,
-                 temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, random_state=None):
+    def __init__(self, projection="none", n_components=200, metric="cosine", shrinkages=(10.0, 3.0, 1.0, 0.3, 0.1),
+                 transductive=False, temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, random_state=None):
         self.projection = projection
         self.n_components = n_components
+        self.metric = metric
+        self.shrinkages = shrinkages
         self.transductive = transductive
         self.temperatures = temperatures
         self.refine_steps = refine_steps
@@ -252,26 +310,42 @@ class Prototypes(MetaLearner):
     def meta_fit(self, X, y, tasks=None, validation=None):
         self.check()
         self.fit_projection(X)
+        if self.metric == "within-class":
+            self.fit_metric(X, y, tasks, validation)
         if self.transductive:
             self.temperature_ = self.choose("temperature", sorted(self.temperatures), validation, self.head,
                                             with_queries=True)
         return self
 
-    def head(self, X_support, y_support, temperature, X_query=None):
-        Z = unit_rows(self.projection_(X_support))
+    def fit_metric(self, X, y, tasks, validation) -> None:
+        """Learn S_w on the meta-train documents and choose the shrinkage on meta-validation (inductively)."""
+        base = self.projection_
+        Z = unit_rows(base(X))
+        if Z.shape[1] > MAX_WHITENED_DIMENSIONS:
+            raise ValueError(f"prototypes: metric 'within-class' on {Z.shape[1]} input dimensions; use "
+                             f"'projection: lsa' (at most {MAX_WHITENED_DIMENSIONS} dimensions)")
+        w, V = within_class_spectrum(Z, group_of(y, tasks))
+        metrics = {float(s): Whitened(base, whitening(w, V, s)) for s in self.shrinkages}
+        self.shrinkage_ = self.choose("shrinkage", sorted(self.shrinkages, reverse=True), validation,
+                                      lambda Xs, ys, s: self.head(Xs, ys, 1.0, project=metrics[float(s)]))
+        self.projection_ = metrics[float(self.shrinkage_)]
+
+    def head(self, X_support, y_support, temperature, X_query=None, project=None):
+        project = self.projection_ if project is None else project
+        Z = unit_rows(project(X_support))
         classes, labels, means = class_means(Z, y_support)
         centroids = unit_rows(means)
         if X_query is not None and X_query.shape[0]:
             counts = np.bincount(labels, minlength=len(classes))[:, None].astype(float)
             sums = means * counts
-            Q = unit_rows(self.projection_(X_query))  # dense after an LSA projection, sparse without one
+            Q = unit_rows(project(X_query))  # dense after an LSA projection, sparse without one
             Q = Q.toarray() if sp.issparse(Q) else np.asarray(Q)
             for _ in range(self.refine_steps):
                 logits = temperature * np.asarray(safe_sparse_dot(Q, centroids.T))
                 weights = np.exp(logits - logits.max(axis=1, keepdims=True))
                 weights /= weights.sum(axis=1, keepdims=True)
                 centroids = unit_rows((sums + weights.T @ Q) / (counts + weights.sum(axis=0)[:, None]))
-        return LinearScores(UnitRows(self.projection_), np.asarray(centroids).T, 0.0, classes)
+        return LinearScores(UnitRows(project), np.asarray(centroids).T, 0.0, classes)
 
     def adapt(self, X_support, y_support, X_query=None):
         if not self.transductive:
