@@ -26,6 +26,10 @@ class NumericalError(UserError, FloatingPointError):
     """A solver could not produce finite results from the data it was given (e.g. features of scale 1e150)."""
 
 
+class FeatureShapeError(UserError, ValueError):
+    """The features do not suit a learner's settings (e.g. too many dimensions for a dense d x d map)."""
+
+
 class DataWarning(UserWarning):
     """Data that is usable but probably not what the user meant (a task with one class, ...)."""
 

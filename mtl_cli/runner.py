@@ -259,6 +259,8 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary,
             run.save(outcome.cell, outcome.records, outcome.model_data)
             done[outcome.cell.id] = outcome.records
         else:
+            if outcome.user_error:  # say which config and learner the user has to change
+                outcome.error = f"{experiment.source}: learner {outcome.cell.label}: {outcome.error}"
             summary.failures.append(outcome)
         advance()
 

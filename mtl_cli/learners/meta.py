@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ..data.base import stable_hash
+from ..errors import FeatureShapeError
 from ..registry import LEARNERS
 from ..validation import check_bool, check_choice, check_number, check_numbers
 from .base import seed_of
@@ -322,7 +323,7 @@ class Prototypes(MetaLearner):
         base = self.projection_
         Z = unit_rows(base(X))
         if Z.shape[1] > MAX_WHITENED_DIMENSIONS:
-            raise ValueError(f"prototypes: metric 'within-class' on {Z.shape[1]} input dimensions; use "
+            raise FeatureShapeError(f"prototypes: metric 'within-class' on {Z.shape[1]} input dimensions; use "
                              f"'projection: lsa' (at most {MAX_WHITENED_DIMENSIONS} dimensions)")
         w, V = within_class_spectrum(Z, group_of(y, tasks))
         metrics = {float(s): Whitened(base, whitening(w, V, s)) for s in self.shrinkages}
@@ -572,7 +573,7 @@ class LinearProtoNet(MetaLearner):
         Z = unit_rows(self.fit_projection(X)(X))
         d = Z.shape[1]
         if self.rank is None and d > self.MAX_FULL_RANK:
-            raise ValueError(f"linear-protonet: {d} input dimensions; set 'rank' (columns of A) or "
+            raise FeatureShapeError(f"linear-protonet: {d} input dimensions; set 'rank' (columns of A) or "
                              f"'projection: lsa' to learn a map of at most {self.MAX_FULL_RANK} columns")
         r = min(self.rank or d, d)
         if r == d:

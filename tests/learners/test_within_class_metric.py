@@ -85,3 +85,26 @@ def test_wide_inputs_are_refused_with_the_way_out():
         Prototypes(metric="within-class").meta_fit(X, np.repeat(np.arange(3), 10))
     with pytest.raises(ValueError, match="metric"):
         Prototypes(metric="mahalanobis").meta_fit(X, np.repeat(np.arange(3), 10))
+
+
+def test_from_the_cli_wide_features_are_a_one_line_user_error_naming_the_config(tmp_path):
+    from typer.testing import CliRunner
+
+    from mtl_cli.cli import app
+
+    config = tmp_path / "wide.yaml"
+    config.write_text("""
+name: wide
+dataset: {name: synthetic, n_tasks: 4, n_features: 2100, n_train: 40, n_test: 20}
+split: {name: by-column, n_train_per_task: [10], holdout_tasks: 0.5}
+featurizer: {name: none}
+learners:
+  - {name: prototypes, metric: within-class}
+seeds: [0]
+""")
+    result = CliRunner().invoke(app, ["train", str(config), "--runs", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {config}: learner prototypes[metric=within-class]: prototypes: metric 'within-class' on 2100 "
+        "input dimensions; use 'projection: lsa' (at most 2048 dimensions)"
+    ]
