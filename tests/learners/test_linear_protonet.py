@@ -6,6 +6,7 @@ from scipy.optimize import check_grad
 
 from mtl_cli.learners import LinearProtoNet, Prototypes
 from mtl_cli.learners.meta import EpisodeBatch, unit_rows
+from tests.learners.transfer import five_shot_accuracy, noisy_classes
 
 
 def loop_loss(batch: EpisodeBatch, A, t):
@@ -62,21 +63,11 @@ def test_it_learns_a_metric_that_transfers_to_new_classes():
     """Classes differ in 3 informative dimensions among 30 loud noisy ones: episodes on some classes
     teach the map to ignore the noise, which helps on classes never seen."""
     rng = np.random.default_rng(4)
-
-    def classes(n, per):
-        centers = np.hstack([rng.normal(scale=1.0, size=(n, 3)), np.zeros((n, 30))])
-        X = np.repeat(centers, per, axis=0) + np.hstack([rng.normal(scale=0.3, size=(n * per, 3)),
-                                                         rng.normal(scale=1.0, size=(n * per, 30))])
-        return X, np.repeat(np.arange(n), per)
-
-    X_train, y_train = classes(30, 30)
-    X_test, y_test = classes(5, 40)
+    X_train, y_train = noisy_classes(rng, 30, 30)
+    X_test, y_test = noisy_classes(rng, 5, 40)
     learned = LinearProtoNet(l2s=[0.01], n_meta_tasks=50, random_state=0).meta_fit(X_train, y_train)
     plain = Prototypes().meta_fit(X_train, y_train)
-    support = np.concatenate([np.flatnonzero(y_test == c)[:5] for c in range(5)])
-    query = np.setdiff1d(np.arange(len(y_test)), support)
-    accuracy = {name: np.mean(model.adapt(X_test[support], y_test[support]).predict(X_test[query]) == y_test[query])
-                for name, model in (("learned", learned), ("plain", plain))}
+    accuracy = five_shot_accuracy({"learned": learned, "plain": plain}, X_test, y_test)
     assert accuracy["learned"] > accuracy["plain"] + 0.15, accuracy
 
 

@@ -8,13 +8,7 @@ from scipy.linalg import fractional_matrix_power
 from mtl_cli.learners import Prototypes
 from mtl_cli.learners.meta import group_of, unit_rows, whitening, within_class_spectrum
 from mtl_cli.protocols.episodic import EpisodicValidation
-
-
-def noisy_classes(rng, n: int, per: int):
-    """Classes that differ in 3 informative dimensions among 30 loud, shared noise dimensions."""
-    centers = np.hstack([rng.normal(size=(n, 3)), np.zeros((n, 30))])
-    noise = np.hstack([rng.normal(scale=0.3, size=(n * per, 3)), rng.normal(scale=1.0, size=(n * per, 30))])
-    return np.repeat(centers, per, axis=0) + noise, np.repeat(np.arange(n), per)
+from tests.learners.transfer import five_shot_accuracy, noisy_classes
 
 
 def test_the_map_is_the_shrunk_inverse_square_root_of_the_within_class_covariance():
@@ -56,10 +50,7 @@ def test_it_learns_a_metric_that_transfers_to_new_classes_and_chooses_its_shrink
     plain = Prototypes().meta_fit(X_train, y_train, validation=validation)
     scores = learned.validation_scores_["shrinkage"]
     assert learned.shrinkage_ == max(scores, key=scores.get) < 10.0  # the loud noise calls for a strong metric
-    support = np.concatenate([np.flatnonzero(y_test == c)[:5] for c in range(5)])
-    query = np.setdiff1d(np.arange(len(y_test)), support)
-    accuracy = {name: np.mean(model.adapt(X_test[support], y_test[support]).predict(X_test[query]) == y_test[query])
-                for name, model in (("learned", learned), ("plain", plain))}
+    accuracy = five_shot_accuracy({"learned": learned, "plain": plain}, X_test, y_test)
     assert accuracy["learned"] > accuracy["plain"] + 0.15, accuracy
 
 
