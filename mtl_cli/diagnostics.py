@@ -69,16 +69,19 @@ def strict_best(scores: dict) -> float | None:
 
 def validation_edge_lines(records: list[dict]) -> list[str]:
     """One line per (learner setting, meta-hyperparameter, edge) where the smallest or the largest of at
-    least two candidates scored strictly best on validation in more than half of the learner's fits."""
+    least two candidates scored strictly best on validation, and was the value chosen, in more than half
+    of the learner's fits. An edge best by less than the choice's tie margin, where the learner chose an
+    inner value, is a plateau: a wider grid would not change the choice."""
     lines = []
     for (label,), members in group([r for r in records if r.get("validation_scores")], ("learner",)).items():
-        fits = list({r["cell"]: r["validation_scores"] for r in members}.values())
-        for name in sorted({name for scores in fits for name in scores}):
-            grids = [scores[name] for scores in fits if name in scores]
-            values = sorted({float(v) for scores in grids for v in scores})
+        fits = list({r["cell"]: (r["validation_scores"], r.get("selected_params") or {}) for r in members}.values())
+        for name in sorted({name for scores, _ in fits for name in scores}):
+            grids = [(scores[name], chosen.get(name)) for scores, chosen in fits if name in scores]
+            values = sorted({float(v) for scores, _ in grids for v in scores})
             if len(values) < 2:
                 continue
-            best = [strict_best(scores) for scores in grids]
+            best = [b if (b := strict_best(scores)) is not None and (chosen is None or float(chosen) == b) else None
+                    for scores, chosen in grids]
             for edge, value, beyond in (("smallest", values[0], "smaller"), ("largest", values[-1], "larger")):
                 hits = sum(b == value for b in best)
                 if 2 * hits > len(fits):

@@ -47,9 +47,12 @@ def test_train_warns_in_one_line_when_the_grid_is_too_strong(tmp_path):
     assert len(warnings) == 1 and "chose the smallest l2 of l2s (3) in 2 of 2 fits" in warnings[0]
 
 
-def meta_fits(scores_per_fit: list[dict]) -> list[dict]:
+def meta_fits(scores_per_fit: list[dict], chosen: list | None = None) -> list[dict]:
+    """Records of meta-learner fits; each chose ``chosen[i]`` (default: its best candidate)."""
+    chosen = chosen or [max((s, v) for v, s in scores.items() if s is not None)[1] for scores in scores_per_fit]
     return [{"learner": "ridge-head", "learner_name": "ridge-head", "params": {}, "cell": f"c{i}", "episode": e,
-             "validation_scores": {"l2": {repr(v): s for v, s in scores.items()}}}
+             "validation_scores": {"l2": {repr(v): s for v, s in scores.items()}},
+             "selected_params": {"l2": chosen[i]}}
             for i, scores in enumerate(scores_per_fit) for e in range(2)]
 
 
@@ -67,6 +70,8 @@ def test_an_edge_that_meta_validation_scores_strictly_best_in_most_fits_is_repor
     assert validation_edge_lines(meta_fits([tie, tie, tie])) == []
     assert validation_edge_lines(meta_fits([largest_best, {0.1: 0.7, 1.0: 0.8, 10.0: 0.75}])) == []  # half only
     assert validation_edge_lines(meta_fits([{1.0: 0.8}, {1.0: 0.8}])) == []  # one candidate
+    plateau = {0.001: 0.4708, 0.003: 0.4704, 0.01: 0.4694, 0.1: 0.46}  # the tie rule chose 0.01: a wider grid
+    assert validation_edge_lines(meta_fits([plateau, plateau], chosen=[0.01, 0.01])) == []  # would not change it
 
 
 def test_meta_learners_record_the_validation_score_of_every_candidate(tmp_path):

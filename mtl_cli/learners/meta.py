@@ -285,7 +285,7 @@ class Prototypes(MetaLearner):
         Dimensions of the LSA projection.
     metric : {"cosine", "within-class"}, default="cosine"
         Cosine of the (projected) documents, or after the within-class whitening learned on meta-train.
-    shrinkages : list of float, default=(10.0, 3.0, 1.0, 0.3, 0.1)
+    shrinkages : list of float, default=(10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
         Candidate shrinkages of the within-class metric, chosen on meta-validation.
     transductive : bool, default=False
         Refine the centroids with the episode's unlabelled queries.
@@ -297,8 +297,9 @@ class Prototypes(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, projection="none", n_components=200, metric="cosine", shrinkages=(10.0, 3.0, 1.0, 0.3, 0.1),
-                 transductive=False, temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, random_state=None):
+    def __init__(self, projection="none", n_components=200, metric="cosine",
+                 shrinkages=(10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001), transductive=False,
+                 temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, random_state=None):
         self.projection = projection
         self.n_components = n_components
         self.metric = metric

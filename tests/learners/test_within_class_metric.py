@@ -49,7 +49,8 @@ def test_it_learns_a_metric_that_transfers_to_new_classes_and_chooses_its_shrink
     learned = Prototypes(metric="within-class").meta_fit(X_train, y_train, validation=validation)
     plain = Prototypes().meta_fit(X_train, y_train, validation=validation)
     scores = learned.validation_scores_["shrinkage"]
-    assert learned.shrinkage_ == max(scores, key=scores.get) < 10.0  # the loud noise calls for a strong metric
+    near_best = [v for v, score in scores.items() if score >= max(scores.values()) - 0.005]
+    assert learned.shrinkage_ == max(near_best) < 10.0  # the most conservative near-best; the noise needs a metric
     accuracy = five_shot_accuracy({"learned": learned, "plain": plain}, X_test, y_test)
     assert accuracy["learned"] > accuracy["plain"] + 0.15, accuracy
 
