@@ -58,8 +58,8 @@ def run_here_and_in_workers(tasks, jobs: int, on_result) -> None:
     One feeder thread per worker hands it a task, waits for the result and
     takes the next; the main thread runs tasks itself in between and passes
     every result to ``on_result``. Each process gets cores/jobs BLAS threads.
-    A task that raises empties the queue, and the error is raised here once
-    the tasks already running have finished.
+    A task that raises empties the queue and its error is raised here: at
+    once if this process ran it, else once this process's own task is done.
     """
     from threadpoolctl import threadpool_limits
 
