@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -239,15 +239,16 @@ def report_page(
 @app.command()
 def compare(
     run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the newest under --runs)."),
-    baseline: str = typer.Option(
-        ..., "--baseline", "-b", help="The baseline learner: its label, or a unique start of it."
+    baseline: List[str] = typer.Option(
+        ..., "--baseline", "-b", help="The baseline learner: its label, or a unique start of it. Repeat it to "
+        "compare each learner with several (e.g. an inductive and a transductive one); Holm runs over all rows."
     ),
     metric: str = typer.Option("accuracy", "--metric", "-m", help="accuracy, macro_f1 or f1 (split: categories)."),
     test: str = typer.Option("t", "--test", help="t (paired t-test over seeds or episodes) or wilcoxon "
                              "(signed-rank over (seed, task) pairs or episodes)."),
     runs: Path = RUNS_OPTION,
 ):
-    """Each learner minus a baseline, paired, with a 95% CI, a Holm-adjusted p-value and a verdict."""
+    """Each learner minus a baseline (or several), paired, with a 95% CI, a Holm-adjusted p-value and a verdict."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -264,7 +265,8 @@ def compare(
         typer.echo(f"no learner shares a training size with the baseline; wrote {written[1]}")
         return
     setting = ["n_way", "k_shot"] if episodic else ["n_train_per_task"]
-    table = Table(title=f"{run_dir.name}: {metric} minus {escape(rows[0]['baseline'])} (95% CI, paired; "
+    baselines = list(dict.fromkeys(row["baseline"] for row in rows))
+    table = Table(title=f"{run_dir.name}: {metric} minus {escape(' / '.join(baselines))} (95% CI, paired; "
                         f"{rows[0]['test']} p-values, Holm-adjusted over {len(rows)} comparisons)")
     for column in ("learner", *setting, "baseline", "learner ", "difference (points)", "p (Holm)", "verdict"):
         table.add_column(
@@ -277,8 +279,9 @@ def compare(
             "" if ci != ci else f" ± {100 * ci:.2f}"
         )  # ci != ci: NaN
         color = colors.get(row["verdict"], "default")
+        learner = row["learner"] + (f" (vs {row['baseline']})" if len(baselines) > 1 else "")
         table.add_row(
-            escape(row["learner"]), *(str(row[key]) for key in setting), f"{row[f'baseline_{metric}_mean']:.3f}",
+            escape(learner), *(str(row[key]) for key in setting), f"{row[f'baseline_{metric}_mean']:.3f}",
             f"{row[f'{metric}_mean']:.3f}", difference, f"{row['p_holm']:.3g}", f"[{color}]{row['verdict']}[/]",
         )
     Console().print(table)

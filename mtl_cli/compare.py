@@ -103,11 +103,14 @@ def fine_scores(records: list[dict], metric: str, episodic: bool) -> dict[tuple,
     return {(r["seed"], r[unit]): r[metric] for r in records}
 
 
-def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy", test: str = "t") -> list[dict]:
-    """One row per (learner other than the baseline, setting): the paired difference with the baseline,
-    its p-value and its Holm-adjusted p-value over all rows.
+def paired_rows(records: list[dict], baselines: str | list[str], metric: str = "accuracy",
+                test: str = "t") -> list[dict]:
+    """One row per (baseline, learner, setting): the learner's paired difference with the baseline, its
+    p-value and its Holm-adjusted p-value over all rows (every baseline's together).
 
-    A setting is a training size, or (n_way, k_shot) for episodic runs.
+    A setting is a training size, or (n_way, k_shot) for episodic runs. A
+    learner is paired only with a baseline of its own inference (inductive
+    or transductive), and a baseline with an earlier one only once.
     """
     if test not in TESTS:
         raise UserError(f"--test: expected one of {list(TESTS)}, got {test!r}")
@@ -115,51 +118,56 @@ def paired_rows(records: list[dict], baseline: str, metric: str = "accuracy", te
         return []
     episodic = records[0].get("protocol") == "episodic"
     keys = ("learner", "n_way", "k_shot") if episodic else ("learner", "n_train_per_task")
-    baseline = resolve_baseline(list(dict.fromkeys(r["learner"] for r in records)), baseline)
+    labels = list(dict.fromkeys(r["learner"] for r in records))
+    chosen = list(dict.fromkeys(resolve_baseline(labels, name)
+                                for name in ([baselines] if isinstance(baselines, str) else baselines)))
     by_setting = group(records, keys)
     rows = []
-    for (label, *setting), members in by_setting.items():
-        if label == baseline or (baseline, *setting) not in by_setting:
-            continue
-        if members[0].get("inference") != by_setting[(baseline, *setting)][0].get("inference"):
-            continue  # a transductive result is never compared with an inductive one
-        ours = unit_scores(members, metric, episodic)
-        theirs = unit_scores(by_setting[(baseline, *setting)], metric, episodic)
-        units = [u for u in ours if u in theirs]
-        if not units:
-            continue
-        difference, ci95 = mean_ci95([ours[u] - theirs[u] for u in units])
-        if test == "wilcoxon":
-            fine, fine_base = fine_scores(members, metric, episodic), fine_scores(by_setting[(baseline, *setting)],
-                                                                                  metric, episodic)
-            p_value = paired_p_value([fine[u] - fine_base[u] for u in fine if u in fine_base], test)
-        else:
-            p_value = paired_p_value([ours[u] - theirs[u] for u in units], test)
-        # both learners score the same on every unit (the seeds changed nothing, as at size "all"):
-        # the units are one observation repeated, not replicates, so there is nothing to test
-        unvaried = len(units) > 1 and len({ours[u] for u in units}) == 1 and len({theirs[u] for u in units}) == 1
-        if unvaried:
-            p_value = float("nan")
-        rows.append({
-            "learner": label,
-            **dict(zip(keys[1:], setting)),
-            "baseline": baseline,
-            f"baseline_{metric}_mean": float(np.mean([theirs[u] for u in units])),
-            f"{metric}_mean": float(np.mean([ours[u] for u in units])),
-            "difference_mean": difference,
-            "difference_ci95": ci95,
-            "n_pairs": len(units),
-            "test": "paired t" if test == "t" else "Wilcoxon signed-rank",
-            "p_value": p_value,
-            "unvaried": unvaried,
-        })
+    for position, baseline in enumerate(chosen):
+        for (label, *setting), members in by_setting.items():
+            if label in chosen[:position + 1] or (baseline, *setting) not in by_setting:
+                continue
+            row = paired_row(members, by_setting[(baseline, *setting)], metric, test, episodic)
+            if row is not None:
+                rows.append({"learner": label, **dict(zip(keys[1:], setting)), "baseline": baseline, **row})
     for row, adjusted in zip(rows, holm([row["p_value"] for row in rows])):
         row["p_holm"] = adjusted
         row["verdict"] = UNVARIED if row.pop("unvaried") else verdict(row["difference_mean"], adjusted)
     return rows
 
 
-def compare_run(run_dir, baseline: str, metric: str = "accuracy", test: str = "t") -> tuple[list[dict], list]:
+def paired_row(members: list[dict], base: list[dict], metric: str, test: str, episodic: bool) -> dict | None:
+    """The learner's records minus the baseline's, paired by unit; None when they share no unit or
+    differ in inference (a transductive result is never compared with an inductive one)."""
+    if members[0].get("inference") != base[0].get("inference"):
+        return None
+    ours, theirs = unit_scores(members, metric, episodic), unit_scores(base, metric, episodic)
+    units = [u for u in ours if u in theirs]
+    if not units:
+        return None
+    difference, ci95 = mean_ci95([ours[u] - theirs[u] for u in units])
+    if test == "wilcoxon":
+        fine, fine_base = fine_scores(members, metric, episodic), fine_scores(base, metric, episodic)
+        p_value = paired_p_value([fine[u] - fine_base[u] for u in fine if u in fine_base], test)
+    else:
+        p_value = paired_p_value([ours[u] - theirs[u] for u in units], test)
+    # both learners score the same on every unit (the seeds changed nothing, as at size "all"):
+    # the units are one observation repeated, not replicates, so there is nothing to test
+    unvaried = len(units) > 1 and len({ours[u] for u in units}) == 1 and len({theirs[u] for u in units}) == 1
+    return {
+        f"baseline_{metric}_mean": float(np.mean([theirs[u] for u in units])),
+        f"{metric}_mean": float(np.mean([ours[u] for u in units])),
+        "difference_mean": difference,
+        "difference_ci95": ci95,
+        "n_pairs": len(units),
+        "test": "paired t" if test == "t" else "Wilcoxon signed-rank",
+        "p_value": float("nan") if unvaried else p_value,
+        "unvaried": unvaried,
+    }
+
+
+def compare_run(run_dir, baseline: str | list[str], metric: str = "accuracy",
+                test: str = "t") -> tuple[list[dict], list]:
     """Paired rows of a run directory's records; writes comparison.csv and comparison.md there.
 
     Returns the rows and the paths written.
@@ -173,7 +181,7 @@ def compare_run(run_dir, baseline: str, metric: str = "accuracy", test: str = "t
         available = list(metrics_of(records))
         raise UserError(f"--metric: {metric!r} is not in {path}; expected one of {available}")
     rows = paired_rows(records, baseline, metric, test)
-    against = rows[0]["baseline"] if rows else baseline
+    against = " / ".join(dict.fromkeys(row["baseline"] for row in rows)) if rows else str(baseline)
     title = (f"{run_dir.name}: test {metric.replace('_', ' ')}, paired difference with {against} "
              f"(p-values Holm-adjusted over the {len(rows)} comparisons)")
     written = [run_dir / "comparison.csv", run_dir / "comparison.md", run_dir / "comparison.tex"]

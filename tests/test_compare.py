@@ -202,3 +202,38 @@ def test_tables_and_comparisons_are_written_as_booktabs_latex(synthetic_runs):
     assert CliRunner().invoke(app, ["compare", str(run), "-b", "pooled"]).exit_code == 0
     assert "\\begin{tabular}" in (run / "comparison.tex").read_text()
     assert to_latex([], "empty").startswith("% empty")
+
+
+def test_several_baselines_pair_each_learner_with_those_of_its_inference_and_holm_runs_over_all_rows():
+    def of(learner, values, inference):
+        return [{**r, "inference": inference} for r in records(learner, [[v] for v in values])]
+
+    rows = paired_rows(
+        of("proto", [0.5, 0.6, 0.7], "inductive") + of("proto-t", [0.7, 0.8, 0.9], "transductive")
+        + of("ridge", [0.52, 0.63, 0.71], "inductive") + of("ridge-t", [0.66, 0.77, 0.85], "transductive")
+        + of("single", [0.5, 0.61, 0.7], "inductive"),
+        ["proto", "proto-t", "single"],
+    )
+    pairs = [(row["learner"], row["baseline"]) for row in rows]
+    # inductive with inductive, transductive with transductive; proto vs single once (single is listed later)
+    assert pairs == [("ridge", "proto"), ("single", "proto"), ("ridge-t", "proto-t"), ("ridge", "single")]
+    raw = [row["p_value"] for row in rows]
+    order = np.argsort(raw)
+    assert rows[order[0]]["p_holm"] == pytest.approx(min(1.0, 4 * raw[order[0]]))  # m = 4: every baseline's rows
+    assert {row["learner"]: row for row in rows if row["baseline"] == "proto-t"}["ridge-t"]["difference_mean"] == (
+        pytest.approx(-0.04))
+
+
+def test_the_cli_takes_the_baseline_option_several_times(synthetic_runs):
+    result = CliRunner().invoke(app, ["compare", "--runs", str(synthetic_runs), "-b", "pooled",
+                                      "-b", "single-task[C=0.1"])
+    assert result.exit_code == 0, result.output
+    table = (synthetic_runs / "syn" / "comparison.md").read_text()
+    assert "paired difference with pooled[estimator=ridge] / single-task[C=0.1,estimator=logistic]" in table
+    rows = [line.split(" | ")[:3] for line in table.splitlines() if line.startswith("| single-task")]
+    # C=0.1 and C=1.0 against pooled at both sizes; then C=1.0 against C=0.1 (pooled, an earlier baseline, is not)
+    assert [(learner[2:], baseline) for learner, _, baseline in rows] == [
+        ("single-task[C=0.1,estimator=logistic]", "pooled[estimator=ridge]")] * 2 + [
+        ("single-task[C=1.0,estimator=logistic]", "pooled[estimator=ridge]")] * 2 + [
+        ("single-task[C=1.0,estimator=logistic]", "single-task[C=0.1,estimator=logistic]")] * 2
+    assert "over the 6 comparisons" in table
