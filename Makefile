@@ -68,6 +68,7 @@ docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
 	$(BIN)/mtl compare runs/quickstart --baseline single-task > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
+	$(BIN)/mtl compare runs/newsgroups-fewshot-lsa --baseline prototypes --baseline "prototypes[transductive=True]" > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-fewshot-embed --baseline prototypes --baseline "prototypes[transductive=True]" > /dev/null
 	$(BIN)/mtl compare runs/amazon-mtl --baseline pooled > /dev/null
 	$(BIN)/mtl compare runs/reuters-mtl --baseline "shared-w-cv[loss=squared_hinge,penalty=none]" --metric f1 > /dev/null
