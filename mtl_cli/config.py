@@ -195,12 +195,14 @@ def check_instance(cls, params: dict, key: str) -> None:
         try:
             instance.check()
         except (ValueError, TypeError) as exc:
-            raise ConfigError(f"{key}: {exc}{list_hint(params, str(exc))}") from None
+            raise ConfigError(f"{key}: {exc}{list_hint(params, str(exc), cls)}") from None
 
 
-def list_hint(params: dict, message: str) -> str:
-    """A reminder of the grid syntax when a rejected parameter was given a list."""
-    lists = [k for k, v in params.items() if isinstance(v, list)]
+def list_hint(params: dict, message: str, cls=None) -> str:
+    """A reminder of the grid syntax when a rejected parameter was given a list (not for a parameter
+    whose value is a list, such as a meta-learner's candidates)."""
+    defaults = cls().get_params() if cls is not None and hasattr(cls, "get_params") else {}
+    lists = [k for k, v in params.items() if isinstance(v, list) and not isinstance(defaults.get(k), (list, tuple))]
     lists += [k for v in params.values() if isinstance(v, dict) for k, w in v.items() if isinstance(w, list)]
     named = [k for k in lists if f"'{k}'" in message]
     return f" (a list is one value; to try each, write {named[0]}: {{grid: [...]}})" if named else ""

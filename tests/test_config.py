@@ -176,3 +176,12 @@ def test_a_data_path_the_system_refuses_is_a_one_line_error(tmp_path, dataset):
     result = CliRunner().invoke(app, ["check", str(path)])
     assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
     assert "long.yaml: dataset: cannot read its data (File name too long" in result.stderr
+
+
+def test_the_grid_hint_is_given_for_a_list_where_a_value_is_expected_not_for_a_candidates_list():
+    from mtl_cli.config import list_hint
+    from mtl_cli.learners import MultiTaskLinearClassifier, Prototypes
+
+    hint = list_hint({"alpha": [0.1, 1]}, "The 'alpha' parameter ...", MultiTaskLinearClassifier)
+    assert "alpha: {grid: [...]}" in hint
+    assert list_hint({"shrinkages": [0, 1]}, "The 'shrinkages' parameter ...", Prototypes) == ""
