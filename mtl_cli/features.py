@@ -404,12 +404,12 @@ def document_ids(samples, index: np.ndarray) -> np.ndarray:
 def stack(tasks, index_attr: str, label_attr: str, matrix, unique: np.ndarray):
     """Stack the rows of every task; row k of ``matrix`` is corpus sample ``unique[k]`` (sorted).
 
-    Returns (rows, labels, task of each row, corpus sample of each row).
+    Returns (rows, labels, task of each row, position in ``unique`` of each row).
     """
-    samples = np.concatenate([getattr(t, index_attr) for t in tasks])
+    positions = np.searchsorted(unique, np.concatenate([getattr(t, index_attr) for t in tasks]))
     labels = np.concatenate([getattr(t, label_attr) for t in tasks])
     task_ids = np.concatenate([np.full(len(getattr(t, index_attr)), k) for k, t in enumerate(tasks)])
-    return matrix[np.searchsorted(unique, samples)], labels, task_ids, samples
+    return matrix[positions], labels, task_ids, positions
 
 
 @contextlib.contextmanager
@@ -447,10 +447,9 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
         if sp.issparse(matrices[part]):
             matrices[part] = sp.csr_matrix(matrices[part])
         uniques[part] = unique
-    X_train, y_train, task_train, sample_train = stack(
+    X_train, y_train, task_train, positions = stack(
         tasks, "train_index", "train_labels", matrices["train"], uniques["train"])
-    documents = document_ids(samples_of["train"], uniques["train"])
-    document_train = documents[np.searchsorted(uniques["train"], sample_train)]
+    document_train = document_ids(samples_of["train"], uniques["train"])[positions]
     X_test, y_test, task_test, _ = stack(tasks, "test_index", "test_labels", matrices["test"], uniques["test"])
     return TaskSet(
         task_names=[t.name for t in tasks],

@@ -265,11 +265,9 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary,
         advance()
 
     execute(
-        [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.protocol)
-         for c in todo],
+        [joblib.delayed(fit_cell)(c, specs[spec_key(experiment, c)], cache_dir, experiment.protocol) for c in todo],
         n_jobs, experiment.backend, keep,
     )
-
 
 
 def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) -> RunSummary:
