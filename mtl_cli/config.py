@@ -201,7 +201,7 @@ def check_instance(cls, params: dict, key: str) -> None:
 def list_hint(params: dict, message: str, cls=None) -> str:
     """A reminder of the grid syntax when a rejected parameter was given a list (not for a parameter
     whose value is a list, such as a meta-learner's candidates)."""
-    defaults = cls().get_params() if cls is not None and hasattr(cls, "get_params") else {}
+    defaults = parameters_of(cls) if cls is not None else {}
     lists = [k for k, v in params.items() if isinstance(v, list) and not isinstance(defaults.get(k), (list, tuple))]
     lists += [k for v in params.values() if isinstance(v, dict) for k, w in v.items() if isinstance(w, list)]
     named = [k for k in lists if f"'{k}'" in message]

@@ -10,8 +10,9 @@ ridge that weak hardly changes the fit, so going lower changes nothing.
 Meta-learners choose on meta-validation episodes or tasks and record every
 candidate's score (``validation_scores``). Their tie rule prefers the most
 conservative candidate, so an edge choice alone says little; what is
-reported is a smallest or largest candidate that scored strictly best, in
-more than half of a learner's fits: the best value may lie beyond it.
+reported is a smallest or largest candidate that scored strictly best and
+was chosen, in more than half of a learner's fits: the best value may lie
+beyond it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ def candidates(record: dict, grid_name: str) -> list | None:
     return None if values is None else sorted(float(v) for v in values)
 
 
+def edges_picked(values: list[float], picks: list, n_fits: int):
+    """(edge, its value, the word for beyond it, fits) for each edge of the sorted candidates ``values``
+    that is the pick in more than half of ``n_fits`` fits."""
+    for edge, value, beyond in (("smallest", values[0], "smaller"), ("largest", values[-1], "larger")):
+        hits = sum(p == value for p in picks)
+        if 2 * hits > n_fits:
+            yield edge, value, beyond, hits
+
+
 def edge_lines(records: list[dict]) -> list[str]:
     """One line per (learner setting, parameter, edge) where the choice was the smallest or the largest of
     at least two candidates in more than half of the learner's fits (one fit per cell)."""
@@ -48,11 +58,8 @@ def edge_lines(records: list[dict]) -> list[str]:
             if not values or len(set(values)) < 2:
                 continue
             picks = [float((r.get("selected_params") or {}).get(chosen_name, "nan")) for r in fits]
-            for edge, value, beyond in (("smallest", values[0], "smaller"), ("largest", values[-1], "larger")):
-                if edge == "smallest" and value <= NEGLIGIBLE:
-                    continue
-                hits = sum(p == value for p in picks)
-                if 2 * hits > len(fits):
+            for edge, value, beyond, hits in edges_picked(values, picks, len(fits)):
+                if not (edge == "smallest" and value <= NEGLIGIBLE):
                     lines.append(f"{label}: cross-validation chose the {edge} {chosen_name} of {grid_name} "
                                  f"({value:g}) in {hits} of {len(fits)} fits; a {beyond} {chosen_name} may fit "
                                  f"better (add one to {grid_name})")
@@ -82,9 +89,7 @@ def validation_edge_lines(records: list[dict]) -> list[str]:
                 continue
             best = [b if (b := strict_best(scores)) is not None and (chosen is None or float(chosen) == b) else None
                     for scores, chosen in grids]
-            for edge, value, beyond in (("smallest", values[0], "smaller"), ("largest", values[-1], "larger")):
-                hits = sum(b == value for b in best)
-                if 2 * hits > len(fits):
-                    lines.append(f"{label}: meta-validation scored the {edge} {name} ({value:g}) best in {hits} of "
-                                 f"{len(fits)} fits; a {beyond} {name} may do better (widen its candidates)")
+            for edge, value, beyond, hits in edges_picked(values, best, len(fits)):
+                lines.append(f"{label}: meta-validation scored the {edge} {name} ({value:g}) best in {hits} of "
+                             f"{len(fits)} fits; a {beyond} {name} may do better (widen its candidates)")
     return lines

@@ -33,6 +33,11 @@ def local_jobs(n_jobs: int) -> int:
     return min(n_jobs, cores) if n_jobs > 0 else max(cores + 1 + n_jobs, 1)
 
 
+def threads_per_job(jobs: int) -> int:
+    """BLAS and OpenMP threads for each of ``jobs`` processes sharing this machine's cores."""
+    return max(joblib.cpu_count() // jobs, 1)
+
+
 def execute(tasks, n_jobs: int, backend: dict, on_result) -> None:
     """Run delayed tasks, handing each result to ``on_result`` as it finishes."""
     if not tasks:
@@ -63,7 +68,7 @@ def run_here_and_in_workers(tasks, jobs: int, on_result) -> None:
     """
     from threadpoolctl import threadpool_limits
 
-    threads = max(joblib.cpu_count() // jobs, 1)
+    threads = threads_per_job(jobs)
     executor = workers(jobs)
     pending, lock, finished = collections.deque(tasks), threading.Lock(), queue.SimpleQueue()
 
@@ -121,7 +126,7 @@ def workers(jobs: int):
     (as joblib sets them; a user's own setting wins). They are started once and reused by later stages."""
     from joblib.externals.loky import get_reusable_executor
 
-    threads = str(max(joblib.cpu_count() // jobs, 1))
+    threads = str(threads_per_job(jobs))
     return get_reusable_executor(max_workers=jobs - 1,
                                  env={name: os.environ.get(name, threads) for name in THREAD_VARIABLES})
 

@@ -87,7 +87,7 @@ class Whitened:
         return unit_rows(self.project(X)) @ self.M
 
 
-MAX_WHITENED_DIMENSIONS = 2048
+MAX_DENSE_MAP_DIMENSIONS = 2048  # the widest input a learned dense d x d map is made for (whitening, linear ProtoNet)
 
 
 def within_class_spectrum(Z, groups) -> tuple[np.ndarray, np.ndarray]:
@@ -323,9 +323,9 @@ class Prototypes(MetaLearner):
         """Learn S_w on the meta-train documents and choose the shrinkage on meta-validation (inductively)."""
         base = self.projection_
         Z = unit_rows(base(X))
-        if Z.shape[1] > MAX_WHITENED_DIMENSIONS:
+        if Z.shape[1] > MAX_DENSE_MAP_DIMENSIONS:
             raise FeatureShapeError(f"prototypes: metric 'within-class' on {Z.shape[1]} input dimensions; use "
-                             f"'projection: lsa' (at most {MAX_WHITENED_DIMENSIONS} dimensions)")
+                                    f"'projection: lsa' (at most {MAX_DENSE_MAP_DIMENSIONS} dimensions)")
         w, V = within_class_spectrum(Z, group_of(y, tasks))
         metrics = {float(s): Whitened(base, whitening(w, V, s)) for s in self.shrinkages}
         self.shrinkage_ = self.choose("shrinkage", sorted(self.shrinkages, reverse=True), validation,
@@ -539,7 +539,7 @@ class LinearProtoNet(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    MAX_FULL_RANK = 2048
+    MAX_FULL_RANK = MAX_DENSE_MAP_DIMENSIONS
     SCALARS = MetaLearner.SCALARS + (("temperature", 0, True, False), ("n_query", 1, False, True),
                                      ("max_iter", 1, False, True))
 
@@ -575,7 +575,7 @@ class LinearProtoNet(MetaLearner):
         d = Z.shape[1]
         if self.rank is None and d > self.MAX_FULL_RANK:
             raise FeatureShapeError(f"linear-protonet: {d} input dimensions; set 'rank' (columns of A) or "
-                             f"'projection: lsa' to learn a map of at most {self.MAX_FULL_RANK} columns")
+                                    f"'projection: lsa' to learn a map of at most {self.MAX_FULL_RANK} columns")
         r = min(self.rank or d, d)
         if r == d:
             _, _, Vt = np.linalg.svd(Z.toarray() if sp.issparse(Z) else Z, full_matrices=True)
