@@ -77,6 +77,7 @@ docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	$(BIN)/mtl train benchmarks/sharing/user-csv-mtl.yaml -q
 	$(BIN)/python benchmarks/sharing/report.py > /dev/null
 	$(BIN)/python benchmarks/fewshot_lsa_dims.py > /dev/null
+	$(BIN)/python benchmarks/fewshot_centering.py > /dev/null
 	$(BIN)/python docs/update_tables.py
 
 clean:

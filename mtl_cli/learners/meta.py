@@ -77,6 +77,17 @@ class Subspace:
         return unit_rows(safe_sparse_dot(X, self.basis))
 
 
+class Centered:
+    """A projection, rows scaled to unit length, then the mean unit row m of the meta-train documents subtracted."""
+
+    def __init__(self, project, mean):
+        self.project, self.mean = project, mean
+
+    def __call__(self, X):
+        Z = unit_rows(self.project(X))
+        return (Z.toarray() if sp.issparse(Z) else np.asarray(Z)) - self.mean
+
+
 class Whitened:
     """A projection, rows scaled to unit length, then mapped by the symmetric matrix M."""
 
@@ -147,8 +158,9 @@ class MetaLearner(BaseEstimator):
         params = self.get_params()
         if "projection" in params:
             check_choice(owner, "projection", self.projection, PROJECTIONS)
-        if "transductive" in params:
-            check_bool(owner, "transductive", self.transductive)
+        for flag in ("transductive", "center"):
+            if flag in params:
+                check_bool(owner, flag, params[flag])
         if "metric" in params:
             check_choice(owner, "metric", self.metric, METRICS)
         for name, low, low_open, integer in self.SCALARS:
@@ -269,6 +281,12 @@ class Prototypes(MetaLearner):
     largest (nearest to plain cosine) first; inputs of more than 2,048
     dimensions need ``projection: lsa``.
 
+    Centered (``center: true``): the mean m of the meta-train documents (unit
+    rows) is subtracted before the metric and the cosine, z -> z - m, so that
+    the cosine measures directions around the data's centre rather than
+    around the origin, where every document shares m's direction
+    (SimpleShot's CL2N, Wang et al., 2019). Same input bound as the metric.
+
     Transductive (``transductive: true``, episodes only): the episode's
     unlabelled query documents refine the centroids by ``refine_steps`` soft
     k-means steps (Ren et al., 2018): with s_qc the cosine of query q and
@@ -285,6 +303,8 @@ class Prototypes(MetaLearner):
         Dimensions of the LSA projection.
     metric : {"cosine", "within-class"}, default="cosine"
         Cosine of the (projected) documents, or after the within-class whitening learned on meta-train.
+    center : bool, default=False
+        Subtract the meta-train documents' mean unit row before the metric and the cosine.
     shrinkages : list of float, default=(10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
         Candidate shrinkages of the within-class metric, chosen on meta-validation.
     transductive : bool, default=False
@@ -297,12 +317,13 @@ class Prototypes(MetaLearner):
         Seed of what is drawn at random (None: a fresh seed).
     """
 
-    def __init__(self, projection="none", n_components=200, metric="cosine",
+    def __init__(self, projection="none", n_components=200, metric="cosine", center=False,
                  shrinkages=(10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001), transductive=False,
                  temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, random_state=None):
         self.projection = projection
         self.n_components = n_components
         self.metric = metric
+        self.center = center
         self.shrinkages = shrinkages
         self.transductive = transductive
         self.temperatures = temperatures
@@ -311,21 +332,33 @@ class Prototypes(MetaLearner):
 
     def meta_fit(self, X, y, tasks=None, validation=None):
         self.check()
-        self.fit_projection(X)
-        if self.metric == "within-class":
-            self.fit_metric(X, y, tasks, validation)
+        base = self.fit_projection(X)
+        if self.center or self.metric == "within-class":
+            Z = self.dense_unit_rows(base, X)
+            if self.center:
+                self.projection_ = Centered(base, Z.mean(axis=0))
+                Z = unit_rows(Z - self.projection_.mean)
+            if self.metric == "within-class":
+                self.fit_metric(Z, y, tasks, validation)
         if self.transductive:
             self.temperature_ = self.choose("temperature", sorted(self.temperatures), validation, self.head,
                                             with_queries=True)
         return self
 
-    def fit_metric(self, X, y, tasks, validation) -> None:
-        """Learn S_w on the meta-train documents and choose the shrinkage on meta-validation (inductively)."""
-        base = self.projection_
-        Z = unit_rows(base(X))
-        if Z.shape[1] > MAX_DENSE_MAP_DIMENSIONS:
-            raise FeatureShapeError(f"prototypes: metric 'within-class' on {Z.shape[1]} input dimensions; use "
+    def dense_unit_rows(self, base: Projection, X) -> np.ndarray:
+        """base(X) with unit rows, dense; FeatureShapeError for inputs too wide for a dense centering or metric."""
+        width = X.shape[1] if base.svd is None else base.svd.components_.shape[0]
+        if width > MAX_DENSE_MAP_DIMENSIONS:
+            option = "metric 'within-class'" if self.metric == "within-class" else "center: true"
+            raise FeatureShapeError(f"prototypes: {option} on {width} input dimensions; use "
                                     f"'projection: lsa' (at most {MAX_DENSE_MAP_DIMENSIONS} dimensions)")
+        Z = unit_rows(base(X))
+        return Z.toarray() if sp.issparse(Z) else np.asarray(Z)
+
+    def fit_metric(self, Z, y, tasks, validation) -> None:
+        """Learn S_w on the meta-train documents Z (projected, unit rows) and choose the shrinkage on
+        meta-validation (inductively)."""
+        base = self.projection_
         w, V = within_class_spectrum(Z, group_of(y, tasks))
         metrics = {float(s): Whitened(base, whitening(w, V, s)) for s in self.shrinkages}
         self.shrinkage_ = self.choose("shrinkage", sorted(self.shrinkages, reverse=True), validation,
