@@ -377,7 +377,36 @@ def data_import(
 
 
 def main() -> None:
-    app()
+    """The ``mtl`` command. Once a command has finished, its exit handlers run and its output is
+    flushed, then the process ends at once (``os._exit``, as mypy does): freeing a finished run's
+    objects one by one (a corpus, its token counts, fitted models) took 0.3 s of the quickstart's 12 s,
+    for memory the operating system takes back anyway. An uncaught exception (a bug) exits as usual."""
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        code = exit_status(exc.code)
+    end_now(code)
+
+
+def exit_status(code) -> int:
+    """The process status of a ``SystemExit`` code, as Python's own exit gives it (a message: printed, 1)."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
+
+
+def end_now(code: int) -> None:
+    """Run the exit handlers, flush the standard streams and end the process with ``code``."""
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more can be said
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -134,10 +134,16 @@ def workers(jobs: int):
 def start_workers(n_jobs: int, backend: dict, module: str) -> None:
     """Start the workers now and import ``module`` in each, while this process reads the data: a
     worker's start-up (about a second on 2 cores) then overlaps work instead of delaying it."""
+    give_workers(n_jobs, backend, import_module, module)
+
+
+def give_workers(n_jobs: int, backend: dict, function, *args) -> None:
+    """Hand each local worker ``function(*args)`` and go on without waiting: work a worker would do
+    at its first task anyway (``prepare.warm_up``), done while this process checks the data."""
     if backend["name"] == "loky" and (jobs := local_jobs(n_jobs)) > 1:
         executor = workers(jobs)
         for _ in range(jobs - 1):
-            executor.submit(import_module, module)
+            executor.submit(function, *args)
 
 
 def import_module(name: str) -> None:

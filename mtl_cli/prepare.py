@@ -20,10 +20,10 @@ import numpy as np
 from .data import subsample
 from .data.base import Corpus, Part
 from .errors import DataWarning
-from .features import TaskSet, featurize
+from .features import TaskSet, featurize, fit_on_of, workspace_of
 from .fileio import UNREADABLE, load_arrays, save_arrays
 from .hashing import spec_hash
-from .registry import DATASETS, SPLITS
+from .registry import DATASETS, FEATURIZERS, SPLITS
 
 
 class CacheWarning(UserWarning):
@@ -92,6 +92,22 @@ def load_corpus(key_json: str, cache_dir: str | None = None, refresh: bool = Fal
 def corpus_of(feature_spec: dict, cache_dir: str | None = None, refresh: bool = False) -> Corpus:
     key = {k: feature_spec[k] for k in ("dataset", "data_fingerprint", "mtl_version")}
     return load_corpus(json.dumps(key, sort_keys=True), cache_dir, refresh)
+
+
+def warm_up(feature_spec: dict, cache_dir: str | None) -> None:
+    """Read a grid point's corpus and build its featurizer (which reads, or tokenizes, the corpus's
+    token counts), keeping both in this process: a worker does this while the main process checks
+    the data, and its first task then starts from them. Nothing is fitted or returned.
+
+    Any error is left to the main process, whose own checks and tasks meet it and report it.
+    """
+    try:
+        corpus = corpus_of(feature_spec, cache_dir)
+        params = dict(feature_spec["featurizer"])
+        name = params.pop("name")
+        FEATURIZERS.get(name).build(fit_on_of(params)[1], feature_spec["seed"], workspace_of(corpus, cache_dir))
+    except Exception:  # noqa: BLE001  (reported where it matters: by the main process, on the same data)
+        return
 
 
 def make_split(feature_spec: dict):

@@ -26,8 +26,8 @@ from .diagnostics import GridEdgeWarning, edge_lines, validation_edge_lines
 from .errors import ConfigError, DataError, UserError
 from .grid import expand
 from .hashing import spec_hash
-from .parallel import execute, start_workers
-from .prepare import corpus_of, make_split, warn_about_tasks
+from .parallel import execute, give_workers, start_workers
+from .prepare import corpus_of, make_split, warm_up, warn_about_tasks
 from .protocols import PROTOCOLS
 from .registry import LEARNERS
 from .results import write_tables
@@ -197,6 +197,9 @@ def train(
     n_jobs = experiment.n_jobs if n_jobs is None else n_jobs
     cache_dir = str(Path(runs_root) / ".cache")
     start_workers(n_jobs, experiment.backend, "mtl_cli.worker")
+    if not force:  # with --force the caches are rebuilt by the tasks themselves
+        give_workers(n_jobs, experiment.backend, warm_up, experiment.feature_spec(experiment.seeds[0],
+                                                                                  experiment.sizes[0]), cache_dir)
     preflight(experiment, cache_dir, refresh=force)
     run = RunDirectory(Path(runs_root) / experiment.name)
     run.create()

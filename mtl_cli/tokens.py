@@ -6,7 +6,8 @@ most of that cost, and its output does not depend on which texts are
 fitted. So the analyzer runs once over every text of the corpus, giving a
 count matrix C (texts x every term, columns in sorted term order), cached
 under ``<cache>/tokens/`` keyed on the texts' content, the analyzer's
-settings and the scikit-learn version. A vectorizer fitted on texts R then
+settings and the scikit-learn version (tokenized in pieces that parallel
+processes share out, then merged once into one file). A vectorizer fitted on texts R then
 takes the rows C[R], keeps the columns scikit-learn would keep (terms
 present in R, then ``min_df``/``max_df``/``max_features`` as in
 ``CountVectorizer``, whose vocabulary is sorted too), and applies the same
@@ -17,6 +18,7 @@ TF-IDF weighting: the same matrix and vocabulary as scikit-learn's own
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import warnings
@@ -186,8 +188,24 @@ def corpus_counts(texts: list[str], analyzer: dict, cache_dir: str | None) -> Co
     key = spec_hash({"texts": corpus_hash(keys), "analyzer": analyzer, "sklearn": sklearn.__version__}, 32)
     if key not in LOADED:
         LOADED.clear()
-        LOADED[key] = CorpusCounts(keys, *merge(pieces_of(Path(cache_dir) / "tokens" / key, texts, analyzer)))
+        LOADED[key] = CorpusCounts(keys, *merged_counts(Path(cache_dir) / "tokens" / key, texts, analyzer))
     return LOADED[key]
+
+
+def merged_counts(folder: Path, texts: list[str], analyzer: dict):
+    """(terms, C) of the whole corpus: read from ``merged.npz`` if there, else merged from the pieces
+    and stored there, so that other processes and later runs read one file instead of merging again."""
+    path = folder / "merged.npz"
+    if path.is_file():
+        try:
+            return read_piece(path)
+        except UNREADABLE as exc:
+            warnings.warn(f"{path}: unreadable token cache file ({type(exc).__name__}); merging again",
+                          TokenCacheWarning)
+    terms, matrix = merge(pieces_of(folder, texts, analyzer))
+    with contextlib.suppress(OSError):  # a cache that cannot be written: the pieces are read next time
+        save_arrays(path, {"terms": terms, "matrix": matrix})
+    return terms, matrix
 
 
 class PrecountedVectorizer:

@@ -105,6 +105,10 @@ def test_entry_point_smoke():
         [sys.executable, "-m", "mtl_cli", "check", str(REPO_CONFIGS / "missing.yaml")], capture_output=True, text=True
     )
     assert result.returncode == 2 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    # the process ends with os._exit once the command is done: what it printed into a pipe still arrives whole
+    result = subprocess.run([sys.executable, "-m", "mtl_cli", "check", str(REPO_CONFIGS / "quickstart.yaml"),
+                             "--no-data"], capture_output=True, text=True)
+    assert result.returncode == 0 and "protocol" in result.stdout and result.stdout.endswith("\n")
 
 
 SHIPPED = sorted(REPO_CONFIGS.glob("*.yaml"))
@@ -130,3 +134,10 @@ def test_check_reads_the_data_unless_told_not_to(tmp_path, newsgroups_home):
     result = runner.invoke(app, ["check", str(config), "--runs", str(tmp_path)])
     assert result.exit_code == 2 and "nowhere.csv: no such file" in result.stderr
     assert runner.invoke(app, ["check", str(config), "--no-data"]).exit_code == 0
+
+
+def test_the_exit_status_is_pythons_own():
+    from mtl_cli.cli import exit_status
+
+    assert [exit_status(code) for code in (None, 0, 2, 1)] == [0, 0, 2, 1]
+    assert exit_status("stopped") == 1  # a message is printed and the status is 1, as Python does

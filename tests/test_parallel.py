@@ -78,3 +78,18 @@ def test_the_command_leaves_no_worker_behind(synthetic_config, tmp_path, monkeyp
     assert not [c for c in children if "resource_tracker" not in c]  # the trackers live as long as this process
 
 
+
+
+def test_a_worker_warms_up_on_the_first_grid_point_and_leaves_errors_to_the_main_process(tmp_path, newsgroups_home):
+    from pathlib import Path
+
+    from mtl_cli import config, tokens
+    from mtl_cli.prepare import warm_up
+
+    experiment = config.load(Path(__file__).parents[1] / "configs" / "quickstart.yaml")
+    spec = experiment.feature_spec(experiment.seeds[0], experiment.sizes[0])
+    tokens.LOADED.clear()
+    assert warm_up(spec, str(tmp_path)) is None
+    assert len(tokens.LOADED) == 1  # the corpus's token counts, kept for this process's first task
+    assert len(list((tmp_path / "tokens").glob("*/merged.npz"))) == 1  # and stored for the other processes
+    assert warm_up(spec | {"dataset": {"name": "no-such-dataset"}}, str(tmp_path)) is None  # raises nothing

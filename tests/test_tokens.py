@@ -65,8 +65,11 @@ def test_the_corpus_is_tokenized_once_in_pieces_and_read_back(texts, tmp_path, m
     assert first.terms == whole.terms and abs(first.matrix - whole.matrix).max() == 0
     pieces = sorted((tmp_path / "tokens").glob("*/piece-*.npz"))
     assert len(pieces) == tokens.CHUNKS
+    merged = pieces[0].parent / "merged.npz"  # merged once, then read as one file by every later process
+    assert merged.is_file()
     tokens.LOADED.clear()
     monkeypatch.setattr(tokens, "count_texts", lambda *a: pytest.fail("tokenized again"))
+    monkeypatch.setattr(tokens, "merge", lambda *a: pytest.fail("merged again"))
     again = corpus_counts(train + test, analyzer, str(tmp_path))
     assert again.terms == first.terms and abs(again.matrix - first.matrix).max() == 0
     # another analyzer, or other texts, is another entry
@@ -74,12 +77,17 @@ def test_the_corpus_is_tokenized_once_in_pieces_and_read_back(texts, tmp_path, m
         corpus_counts(train + test, analyzer | {"lowercase": False}, str(tmp_path))
     with pytest.raises(pytest.fail.Exception, match="tokenized again"):
         corpus_counts(train + test[:-1], analyzer, str(tmp_path))
-    pieces[3].write_bytes(b"corrupt")  # an unreadable piece is tokenized again, with a warning
+    # an unreadable merged file is merged again, an unreadable piece tokenized again, each with a warning
+    merged.write_bytes(b"corrupt")
+    pieces[3].write_bytes(b"corrupt")
     tokens.LOADED.clear()
     monkeypatch.undo()
-    with pytest.warns(tokens.TokenCacheWarning):
+    with pytest.warns(tokens.TokenCacheWarning) as warned:
         repaired = corpus_counts(train + test, analyzer, str(tmp_path))
     assert abs(repaired.matrix - whole.matrix).max() == 0
+    assert [str(w.message).split(":")[0] for w in warned] == [str(merged), str(pieces[3])]
+    tokens.LOADED.clear()
+    assert abs(corpus_counts(train + test, analyzer, str(tmp_path)).matrix - whole.matrix).max() == 0
 
 
 def test_featurize_gives_the_same_features_with_and_without_the_token_cache(newsgroups, tmp_path):
@@ -93,3 +101,20 @@ def test_featurize_gives_the_same_features_with_and_without_the_token_cache(news
     without = featurize(newsgroups, tasks, "lsa", params, seed=0, cache_dir=None)
     assert np.allclose(with_cache.X_train, without.X_train, atol=1e-8)
     assert np.allclose(with_cache.X_test, without.X_test, atol=1e-8)
+
+
+def test_text_keys_are_remembered_within_a_bound(monkeypatch):
+    import hashlib
+
+    from mtl_cli import hashing
+
+    texts = ["a post", "another post", "a post"]
+    expected = [hashlib.sha256(t.encode()).hexdigest()[:32] for t in texts]
+    monkeypatch.setattr(hashing, "KNOWN_TEXTS", {})
+    monkeypatch.setattr(hashing, "KNOWN_CHARACTERS", [0])
+    assert hashing.content_keys(texts) == expected and set(hashing.KNOWN_TEXTS) == {"a post", "another post"}
+    assert hashing.content_keys(texts) == expected  # from the memo
+    monkeypatch.setattr(hashing, "MAX_KNOWN_CHARACTERS", 10)
+    hashing.content_keys(["a third post"])  # past the bound: the memo starts again
+    assert set(hashing.KNOWN_TEXTS) == {"a third post"}
+    assert hashing.content_keys([{"word": 2}]) == [hashlib.sha256(b'[["word", 2]]').hexdigest()[:32]]
