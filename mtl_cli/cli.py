@@ -379,8 +379,8 @@ def data_import(
 def main() -> None:
     """The ``mtl`` command. Once a command has finished, its exit handlers run and its output is
     flushed, then the process ends at once (``os._exit``, as mypy does): freeing a finished run's
-    objects one by one (a corpus, its token counts, fitted models) took 0.3 s of the quickstart's 12 s,
-    for memory the operating system takes back anyway. An uncaught exception (a bug) exits as usual."""
+    objects one by one (a corpus, its token counts, fitted models) took 0.25 to 0.35 s of the quickstart's
+    11 to 17 s, for memory the operating system takes back anyway. An uncaught exception (a bug) exits as usual."""
     try:
         app()
         code = 0

@@ -6,11 +6,12 @@ most of that cost, and its output does not depend on which texts are
 fitted. So the analyzer runs once over every text of the corpus, giving a
 count matrix C (texts x every term, columns in sorted term order), cached
 under ``<cache>/tokens/`` keyed on the texts' content, the analyzer's
-settings and the scikit-learn version (tokenized in pieces that parallel
-processes share out, then merged once into one file). A vectorizer fitted on texts R then
-takes the rows C[R], keeps the columns scikit-learn would keep (terms
-present in R, then ``min_df``/``max_df``/``max_features`` as in
-``CountVectorizer``, whose vocabulary is sorted too), and applies the same
+settings and the scikit-learn version: tokenized in pieces that parallel
+processes share out, then merged once into one file that every later
+process reads. A vectorizer fitted on texts R then takes the rows C[R],
+keeps the columns scikit-learn would keep (terms present in R, then
+``min_df``/``max_df``/``max_features`` as in ``CountVectorizer``, whose
+vocabulary is sorted too), and applies the same
 TF-IDF weighting: the same matrix and vocabulary as scikit-learn's own
 ``fit_transform``, without reading a text again. Texts outside the corpus
 (and vocabularies given in the config) go through scikit-learn itself.
