@@ -141,3 +141,14 @@ def test_the_exit_status_is_pythons_own():
 
     assert [exit_status(code) for code in (None, 0, 2, 1)] == [0, 0, 2, 1]
     assert exit_status("stopped") == 1  # a message is printed and the status is 1, as Python does
+
+
+def test_the_command_runs_the_exit_handlers_before_it_ends(tmp_path):
+    marker = tmp_path / "ran"
+    script = (f"import atexit, pathlib, sys\nfrom mtl_cli import cli\n"
+              f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran')\n"
+              f"sys.argv = ['mtl', 'check', {str(REPO_CONFIGS / 'missing.yaml')!r}]\ncli.main()\n"
+              f"print('not reached')\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith("Error: ") and "not reached" not in result.stdout
+    assert marker.read_text() == "ran"
