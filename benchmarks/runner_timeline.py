@@ -3,7 +3,10 @@
 Runs ``mtl train`` on the quickstart grid once per job count, each time in a
 fresh process with empty caches (as ``bench_runner.py``), with the runner's
 two task functions (featurize a grid point, fit a cell) wrapped to log their
-start and end. Times are seconds after this process started: as in
+start and end, and a worker's first task (``worker.start``: its imports and
+its warm-up on the corpus and its token counts, while the main process
+checks the data; not counted as busy).
+Times are seconds after this process started: as in
 ``mtl train``, workers are started before the heavy imports. With 1 job the main process does the work;
 with n, the main process and n - 1 workers spawned by loky.
 
@@ -38,32 +41,36 @@ def logged(function, kind: str, log: str):
 
 
 def one_run(config: str, jobs: int) -> None:
-    from mtl_cli.cli import app, start_workers_early
+    from mtl_cli import cli, worker
 
-    start_workers_early(Path(config), jobs)  # as `mtl train` does first: the workers start beside the imports
-    from mtl_cli import runner
-
-    imported = time.time()
     with tempfile.TemporaryDirectory() as runs:
-        log = os.path.join(runs, "events.jsonl")
+        log, runs_root = os.path.join(runs, "events.jsonl"), os.path.join(runs, "runs")
+        worker.start = logged(worker.start, "warm-up", log)  # a worker's first task: imports and warm-up
+        cli.start_workers_early(Path(config), jobs, Path(runs_root))  # as `mtl train` does first
+        cli.start_workers_early = lambda *args: None  # (done)
+        from mtl_cli import runner
+
+        imported = time.time()
         runner.prepare_grid_point = logged(runner.prepare_grid_point, "featurize", log)
         runner.fit_cell = logged(runner.fit_cell, "fit", log)
         begun = time.time()
         with contextlib.redirect_stdout(io.StringIO()):
-            app(["train", config, "--runs", os.path.join(runs, "runs"), "--jobs", str(jobs), "-q"],
-                standalone_mode=False)
+            cli.app(["train", config, "--runs", runs_root, "--jobs", str(jobs), "-q"], standalone_mode=False)
         ended = time.time()
         events = [json.loads(line) for line in open(log)]
     print(f"{jobs} job(s): imported at {imported - STARTED:.2f} s, mtl train ended at {ended - STARTED:.2f} s "
           f"(it took {ended - begun:.2f} s)")
-    print("| process | first task starts | last task ends | busy s | featurizing s | idle s |")
-    print("|---|---|---|---|---|---|")
-    for k, pid in enumerate(sorted({e["pid"] for e in events})):
+    print("| process | warm-up | first task starts | last task ends | busy s | featurizing s | idle s |")
+    print("|---|---|---|---|---|---|---|")
+    for k, pid in enumerate(sorted({e["pid"] for e in events}, key=lambda pid: pid != os.getpid())):
         mine = sorted((e for e in events if e["pid"] == pid), key=lambda e: e["start"])
-        busy = sum(e["end"] - e["start"] for e in mine)
-        featurizing = sum(e["end"] - e["start"] for e in mine if e["kind"] == "featurize")
-        first, last = mine[0]["start"] - STARTED, mine[-1]["end"] - STARTED
-        print(f"| {k + 1} | {first:.2f} | {last:.2f} | {busy:.2f} | {featurizing:.2f} | {last - first - busy:.2f} |")
+        warm = [f"{e['start'] - STARTED:.2f}-{e['end'] - STARTED:.2f}" for e in mine if e["kind"] == "warm-up"]
+        tasks = [e for e in mine if e["kind"] != "warm-up"]
+        busy = sum(e["end"] - e["start"] for e in tasks)
+        featurizing = sum(e["end"] - e["start"] for e in tasks if e["kind"] == "featurize")
+        first, last = tasks[0]["start"] - STARTED, tasks[-1]["end"] - STARTED
+        print(f"| {'main' if pid == os.getpid() else 'worker'} | {' '.join(warm) or '-'} | {first:.2f} | "
+              f"{last:.2f} | {busy:.2f} | {featurizing:.2f} | {last - first - busy:.2f} |")
     print()
 
 

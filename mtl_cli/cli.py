@@ -132,7 +132,7 @@ def train(
     from .parallel import workers_for_this_command
 
     with workers_for_this_command(), user_errors():
-        start_workers_early(config, jobs)
+        start_workers_early(config, jobs, None if force else runs)
         from . import config as config_module
         from .runner import train as run_train
 
@@ -143,9 +143,10 @@ def train(
     report(summary, "fitted")
 
 
-def start_workers_early(config: Path, jobs: int | None) -> None:
+def start_workers_early(config: Path, jobs: int | None, runs: Path | None = None) -> None:
     """Start the grid's local workers before the heavy imports and the config's checks, so that their
-    start-up (about a second on 2 cores) overlaps this process's instead of following it.
+    start-up (about a second on 2 cores) overlaps this process's instead of following it; with the
+    runs folder, each worker also warms up on the config's first grid point (``worker.start``).
 
     Only a peek at ``n_jobs`` and ``backend``: a config this cannot read is
     left to the real check, which reports it (the workers then only cost
@@ -153,6 +154,7 @@ def start_workers_early(config: Path, jobs: int | None) -> None:
     """
     from .errors import UserError
     from .parallel import start_workers
+    from .worker import start
     from .yamlio import load_yaml
 
     try:
@@ -162,7 +164,7 @@ def start_workers_early(config: Path, jobs: int | None) -> None:
     settings = document if isinstance(document, dict) else {}
     n_jobs = settings.get("n_jobs", 1) if jobs is None else jobs
     if settings.get("backend", "loky") == "loky" and type(n_jobs) is int and (n_jobs == -1 or 1 <= n_jobs <= 1024):
-        start_workers(n_jobs, {"name": "loky"}, "mtl_cli.worker")
+        start_workers(n_jobs, {"name": "loky"}, start, str(config), None if runs is None else str(runs))
 
 
 def check_jobs(jobs: int | None) -> None:
@@ -300,13 +302,14 @@ def check(
     from rich.table import Table
 
     from . import config as config_module
+    from .rundir import cache_dir_of
     from .runner import check_reachable, preflight
 
     with user_errors():
         experiment = config_module.load(config)
         check_reachable(experiment.backend, experiment.source)
         if data:
-            preflight(experiment, str(runs / ".cache"))
+            preflight(experiment, cache_dir_of(runs))
         cells = experiment.cells(with_ids=False)
     console = Console()
     console.print(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import importlib
 import os
 import queue
 import threading
@@ -131,24 +130,14 @@ def workers(jobs: int):
                                  env={name: os.environ.get(name, threads) for name in THREAD_VARIABLES})
 
 
-def start_workers(n_jobs: int, backend: dict, module: str) -> None:
-    """Start the workers now and import ``module`` in each, while this process reads the data: a
-    worker's start-up (about a second on 2 cores) then overlaps work instead of delaying it."""
-    give_workers(n_jobs, backend, import_module, module)
-
-
-def give_workers(n_jobs: int, backend: dict, function, *args) -> None:
-    """Hand each local worker ``function(*args)`` and go on without waiting: work a worker would do
-    at its first task anyway (``prepare.warm_up``), done while this process checks the data."""
+def start_workers(n_jobs: int, backend: dict, first_task, *args) -> None:
+    """Start the workers now and hand each ``first_task(*args)`` (``worker.start``), without waiting:
+    a worker's start-up (about a second on 2 cores) and what it prepares then overlap this
+    process's own start instead of delaying the grid. Workers already running take it next."""
     if backend["name"] == "loky" and (jobs := local_jobs(n_jobs)) > 1:
         executor = workers(jobs)
         for _ in range(jobs - 1):
-            executor.submit(function, *args)
-
-
-def import_module(name: str) -> None:
-    """Import a module in a worker (returning nothing: a module object does not travel back)."""
-    importlib.import_module(name)
+            executor.submit(first_task, *args)
 
 
 @contextlib.contextmanager

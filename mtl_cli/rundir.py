@@ -26,6 +26,11 @@ from pathlib import Path
 from .errors import UserError
 from .fileio import advisory_lock, write_atomic
 
+
+def cache_dir_of(runs_root) -> str:
+    """The folder of the caches that the runs under ``runs_root`` share (features, token counts, corpora)."""
+    return str(Path(runs_root) / ".cache")
+
 MODEL_SUFFIX = ".skops"
 TRUSTED_PREFIX = "mtl_cli."
 

@@ -26,12 +26,12 @@ from .diagnostics import GridEdgeWarning, edge_lines, validation_edge_lines
 from .errors import ConfigError, DataError, UserError
 from .grid import expand
 from .hashing import spec_hash
-from .parallel import execute, give_workers, start_workers
-from .prepare import corpus_of, make_split, warm_up, warn_about_tasks
+from .parallel import execute
+from .prepare import corpus_of, make_split, warn_about_tasks
 from .protocols import PROTOCOLS
 from .registry import LEARNERS
 from .results import write_tables
-from .rundir import RunDirectory, disk_errors, manifest, newest_run, skops_io  # noqa: F401  (newest_run: for the CLI)
+from .rundir import RunDirectory, cache_dir_of, disk_errors, manifest, newest_run, skops_io  # noqa: F401  (newest_run: for the CLI)
 
 
 def task_ids(task_graph, task_names: list[str], where: str = "task_graph"):
@@ -195,11 +195,7 @@ def train(
     """Fit every cell of the grid not yet done and write the run's tables."""
     start, started = time.perf_counter(), now()
     n_jobs = experiment.n_jobs if n_jobs is None else n_jobs
-    cache_dir = str(Path(runs_root) / ".cache")
-    start_workers(n_jobs, experiment.backend, "mtl_cli.worker")
-    if not force:  # with --force the caches are rebuilt by the tasks themselves
-        give_workers(n_jobs, experiment.backend, warm_up, experiment.feature_spec(experiment.seeds[0],
-                                                                                  experiment.sizes[0]), cache_dir)
+    cache_dir = cache_dir_of(runs_root)
     preflight(experiment, cache_dir, refresh=force)
     run = RunDirectory(Path(runs_root) / experiment.name)
     run.create()
@@ -279,7 +275,7 @@ def evaluate(run_dir: Path, n_jobs: int = 1, progress=None, wait: bool = False) 
     run = RunDirectory(run_dir)
     experiment = run.load_config()
     run.check_versions()
-    cache_dir = str(run.path.parent / ".cache")
+    cache_dir = cache_dir_of(run.path.parent)
     preflight(experiment, cache_dir)
     with run.lock(wait):
         all_cells = experiment.cells()

@@ -6,6 +6,7 @@ import time
 import joblib
 import pytest
 
+from mtl_cli import worker
 from mtl_cli.parallel import execute, local_jobs, start_workers, stop_workers, workers
 
 LOKY = {"name": "loky", "address": None}
@@ -27,7 +28,7 @@ def fail_on(k: int, bad: int) -> int:
 def two_jobs(monkeypatch):
     """Two local jobs (this process and one worker), started and ready, whatever the machine's cores."""
     monkeypatch.setattr(joblib, "cpu_count", lambda: 2)
-    start_workers(2, LOKY, "mtl_cli.worker")
+    start_workers(2, LOKY, worker.start)
     workers(2).submit(pid_after, 0).result()
     yield
     stop_workers()
@@ -86,10 +87,12 @@ def test_a_worker_warms_up_on_the_first_grid_point_and_leaves_errors_to_the_main
     from mtl_cli import config, tokens
     from mtl_cli.prepare import warm_up
 
-    experiment = config.load(Path(__file__).parents[1] / "configs" / "quickstart.yaml")
-    spec = experiment.feature_spec(experiment.seeds[0], experiment.sizes[0])
+    quickstart = Path(__file__).parents[1] / "configs" / "quickstart.yaml"
     tokens.LOADED.clear()
-    assert warm_up(spec, str(tmp_path)) is None
-    assert len(tokens.LOADED) == 1  # the corpus's token counts, kept for this process's first task
-    assert len(list((tmp_path / "tokens").glob("*/merged.npz"))) == 1  # and stored for the other processes
+    assert worker.start(str(quickstart), str(tmp_path)) is None  # a worker's first task, as `mtl train` hands it
+    assert len(tokens.LOADED) == 1  # the corpus's token counts, kept for this process's first grid task
+    assert len(list((tmp_path / ".cache" / "tokens").glob("*/merged.npz"))) == 1  # and stored for the others
+    assert worker.start(str(tmp_path / "missing.yaml"), str(tmp_path)) is None  # the main process reports it
+    experiment = config.load(quickstart)
+    spec = experiment.feature_spec(experiment.seeds[0], experiment.sizes[0])
     assert warm_up(spec | {"dataset": {"name": "no-such-dataset"}}, str(tmp_path)) is None  # raises nothing
