@@ -60,11 +60,12 @@ def one_run(config: str, jobs: int) -> None:
         events = [json.loads(line) for line in open(log)]
     print(f"{jobs} job(s): imported at {imported - STARTED:.2f} s, mtl train ended at {ended - STARTED:.2f} s "
           f"(it took {ended - begun:.2f} s)")
-    print("| process | warm-up | first task starts | last task ends | busy s | featurizing s | idle s |")
+    print("| process | first task (worker.start) | first grid task starts | last task ends | busy s | featurizing s "
+          "| idle s |")
     print("|---|---|---|---|---|---|---|")
     for k, pid in enumerate(sorted({e["pid"] for e in events}, key=lambda pid: pid != os.getpid())):
         mine = sorted((e for e in events if e["pid"] == pid), key=lambda e: e["start"])
-        warm = [f"{e['start'] - STARTED:.2f}-{e['end'] - STARTED:.2f}" for e in mine if e["kind"] == "warm-up"]
+        warm = [f"{e['start'] - STARTED:.2f} to {e['end'] - STARTED:.2f}" for e in mine if e["kind"] == "warm-up"]
         tasks = [e for e in mine if e["kind"] != "warm-up"]
         busy = sum(e["end"] - e["start"] for e in tasks)
         featurizing = sum(e["end"] - e["start"] for e in tasks if e["kind"] == "featurize")
