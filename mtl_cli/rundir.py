@@ -26,11 +26,6 @@ from pathlib import Path
 from .errors import UserError
 from .fileio import advisory_lock, write_atomic
 
-
-def cache_dir_of(runs_root) -> str:
-    """The folder of the caches that the runs under ``runs_root`` share (features, token counts, corpora)."""
-    return str(Path(runs_root) / ".cache")
-
 MODEL_SUFFIX = ".skops"
 TRUSTED_PREFIX = "mtl_cli."
 
@@ -42,6 +37,11 @@ class WithoutTorch(importlib.abc.MetaPathFinder):
         if name.partition(".")[0] == "torch":
             raise ImportError("torch is not imported while skops.io is")
         return None
+
+
+def cache_dir_of(runs_root) -> str:
+    """The folder of the caches that the runs under ``runs_root`` share (features, token counts, corpora)."""
+    return str(Path(runs_root) / ".cache")
 
 
 def skops_io():
