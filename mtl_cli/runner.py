@@ -31,7 +31,7 @@ from .prepare import corpus_of, make_split, warn_about_tasks
 from .protocols import PROTOCOLS
 from .registry import LEARNERS
 from .results import write_tables
-from .rundir import RunDirectory, cache_dir_of, disk_errors, manifest, newest_run, skops_io  # noqa: F401  (newest_run: for the CLI)
+from .rundir import RunDirectory, cache_dir_of, disk_errors, manifest, newest_run  # noqa: F401  (newest_run: for the CLI)
 
 
 def task_ids(task_graph, task_names: list[str], where: str = "task_graph"):
@@ -62,7 +62,7 @@ def make_learner(cell: Cell, task_names: list[str] | None = None):
 class CellOutcome:
     cell: Cell
     records: list[dict] | None = None
-    model_data: bytes | None = None  # the fitted model as a skops file, made in the worker
+    model: object = None  # the fitted model, written as a skops file by the main process
     error: str | None = None
     user_error: bool = False
 
@@ -103,7 +103,7 @@ def fit_cell(cell: Cell, feature_spec: dict, cache_dir: str | None, protocol_nam
     learner = make_learner(cell, protocol.task_names(data))
     fitted, fit_seconds = protocol.fit(learner, cell, feature_spec, data)
     records = protocol.records(fitted, cell, feature_spec, data, fit_seconds)
-    return CellOutcome(cell, with_protocol(records, protocol_name), RunDirectory.model_bytes(fitted))
+    return CellOutcome(cell, with_protocol(records, protocol_name), fitted)
 
 
 @guarded
@@ -224,15 +224,19 @@ def records_of(cells, done: dict) -> list[dict]:
 
 
 def prepare_grid_point(protocol_name: str, feature_spec: dict, cache_dir: str | None, force: bool) -> None:
-    """Featurize one grid point into the cache (nothing is sent back to the main process).
-
-    The model writer is imported here too: loky measures a worker's memory
-    after its first task and restarts a worker that grows by 300 MB since,
-    as one importing skops in a later task could.
-    """
-    skops_io()
-
+    """Featurize one grid point into the cache (nothing is sent back to the main process)."""
     PROTOCOLS[protocol_name]().prepare(feature_spec, cache_dir, force)
+
+
+def model_file_bytes(outcome: CellOutcome) -> bytes | None:
+    """The outcome's model as a skops file, written here rather than in the worker that fitted it: a
+    worker then never imports skops (0.8 s: it imports every scikit-learn module). A model skops
+    cannot write makes the cell fail, as an error in its fit would."""
+    try:
+        return RunDirectory.model_bytes(outcome.model)
+    except Exception:
+        outcome.error = traceback.format_exc()
+        return None
 
 
 def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary, done: dict) -> None:
@@ -254,8 +258,9 @@ def fit_grid(experiment, run, todo, cache_dir, n_jobs, force, progress, summary,
     advance = progress.stage("fitting", len(todo)) if progress else (lambda *_: None)
 
     def keep(outcome: CellOutcome):
+        model_data = model_file_bytes(outcome) if outcome.error is None else None
         if outcome.error is None:
-            run.save(outcome.cell, outcome.records, outcome.model_data)
+            run.save(outcome.cell, outcome.records, model_data)
             done[outcome.cell.id] = outcome.records
         else:
             if outcome.user_error:  # say which config and learner the user has to change

@@ -1,11 +1,11 @@
 """A grid worker's first task, run as it starts while the main process imports and checks the data.
 
-It imports the runner's task functions, warms up on the config's first grid
-point (reads the corpus and its token counts, tokenizing on a cold cache),
-then imports the model writer (skops, 0.8 s: it imports every scikit-learn
-module), so that the worker's first grid task pays for none of it. loky
+It imports the runner's task functions and warms up on the config's first
+grid point (reads the corpus and its token counts, tokenizing on a cold
+cache), so that the worker's first grid task pays for none of it. loky
 measures a worker's memory after its first task and restarts one that has
-grown by 300 MB since: all of this is in that first task. Nothing heavy is
+grown by 300 MB since: all of this is in that first task. (Workers never
+import skops: the main process writes the model files.) Nothing heavy is
 imported at this module's top, so the main process can name ``start``
 before its own imports.
 """
@@ -24,9 +24,6 @@ def start(config: str | None = None, runs_root: str | None = None) -> None:
         with warnings.catch_warnings():  # the main process meets the same data and says it once
             warnings.simplefilter("ignore")
             warm_up_on(config, runs_root)
-    from .rundir import skops_io
-
-    skops_io()
 
 
 def warm_up_on(config: str, runs_root: str) -> None:

@@ -154,6 +154,25 @@ def test_failing_cells_are_reported_and_not_cached(tmp_path):
     assert [r["learner"] for r in summary.tables["accuracy"]] == ["pooled[estimator=ridge]"]
 
 
+def test_a_model_skops_cannot_write_fails_its_cell_and_the_others_are_saved(synthetic_config, tmp_path, monkeypatch):
+    from mtl_cli.rundir import RunDirectory
+
+    write = RunDirectory.model_bytes
+
+    def refuse_pooled(model):
+        if isinstance(model, PooledClassifier):
+            raise TypeError("cannot write this model")
+        return write(model)
+
+    monkeypatch.setattr(RunDirectory, "model_bytes", staticmethod(refuse_pooled))
+    summary = train(config_module.load(synthetic_config()), tmp_path)
+    assert {f.cell.learner for f in summary.failures} == {"pooled"} and len(summary.failures) == 4
+    assert "TypeError: cannot write this model" in summary.failures[0].error
+    assert {r["learner"] for r in summary.tables["accuracy"]} == {"single-task[C=0.1,estimator=logistic]",
+                                                                  "single-task[C=1.0,estimator=logistic]"}
+    assert len(list((tmp_path / "syn" / "models").iterdir())) == 8  # the 8 single-task cells, no pooled one
+
+
 def test_the_model_writer_is_imported_without_torch_which_still_imports_after():
     """skops' import walks every scikit-learn module, one of which imports torch (1.2 s, 300 MB per process)."""
     pytest.importorskip("torch")
