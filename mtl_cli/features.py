@@ -424,6 +424,13 @@ def data_errors(featurizer: str):
         raise
 
 
+def unfitted_featurizer(name: str, params: dict, seed: int, corpus, cache_dir: str | None) -> tuple[str, object]:
+    """(``fit_on``, the unfitted transformer) of a featurizer's config parameters, which may reuse the
+    corpus's token counts (built here: read, or tokenized on a cold cache)."""
+    fit_on, params = fit_on_of(params)
+    return fit_on, FEATURIZERS.get(name).build(params, seed, workspace_of(corpus, cache_dir))
+
+
 def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir: str | None = None) -> TaskSet:
     """Fit the featurizer on the tasks' training samples (or, with ``fit_on: train-pool``, on every
     train-part sample of the corpus) and transform both parts.
@@ -432,8 +439,7 @@ def featurize(corpus, tasks, featurizer: str, params: dict, seed: int, cache_dir
     gathered per task. Test samples never reach ``fit``.
     """
     start = time.perf_counter()
-    fit_on, params = fit_on_of(params)
-    transformer = FEATURIZERS.get(featurizer).build(params, seed, workspace_of(corpus, cache_dir))
+    fit_on, transformer = unfitted_featurizer(featurizer, params, seed, corpus, cache_dir)
     if fit_on == "train-pool":
         with data_errors(featurizer):
             transformer.fit(corpus.train.rows(np.arange(len(corpus.train))))

@@ -20,10 +20,10 @@ import numpy as np
 from .data import subsample
 from .data.base import Corpus, Part
 from .errors import DataWarning
-from .features import TaskSet, featurize, fit_on_of, workspace_of
+from .features import TaskSet, featurize, unfitted_featurizer
 from .fileio import UNREADABLE, load_arrays, save_arrays
 from .hashing import spec_hash
-from .registry import DATASETS, FEATURIZERS, SPLITS
+from .registry import DATASETS, SPLITS
 
 
 class CacheWarning(UserWarning):
@@ -102,10 +102,9 @@ def warm_up(feature_spec: dict, cache_dir: str | None) -> None:
     Any error is left to the main process, whose own checks and tasks meet it and report it.
     """
     try:
-        corpus = corpus_of(feature_spec, cache_dir)
         params = dict(feature_spec["featurizer"])
-        name = params.pop("name")
-        FEATURIZERS.get(name).build(fit_on_of(params)[1], feature_spec["seed"], workspace_of(corpus, cache_dir))
+        unfitted_featurizer(params.pop("name"), params, feature_spec["seed"], corpus_of(feature_spec, cache_dir),
+                            cache_dir)
     except Exception:  # noqa: BLE001  (reported where it matters: by the main process, on the same data)
         return
 

@@ -11,9 +11,9 @@ processes share out, then merged once into one file that every later
 process reads. A vectorizer fitted on texts R then takes the rows C[R],
 keeps the columns scikit-learn would keep (terms present in R, then
 ``min_df``/``max_df``/``max_features`` as in ``CountVectorizer``, whose
-vocabulary is sorted too), and applies the same
-TF-IDF weighting: the same matrix and vocabulary as scikit-learn's own
-``fit_transform``, without reading a text again. Texts outside the corpus
+vocabulary is sorted too), and applies the same TF-IDF weighting: the same
+matrix and vocabulary as scikit-learn's own ``fit_transform``, without
+reading a text again. Texts outside the corpus
 (and vocabularies given in the config) go through scikit-learn itself.
 """
 

@@ -32,6 +32,11 @@ def unit_rows(Z):
     return normalize(Z) if sp.issparse(Z) else normalize(np.asarray(Z))
 
 
+def dense(Z) -> np.ndarray:
+    """Z as a numpy array (sparse rows densified)."""
+    return Z.toarray() if sp.issparse(Z) else np.asarray(Z)
+
+
 def class_means(Z, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sorted classes, each row's class position, the mean row of each class) of rows Z labelled y."""
     classes, labels = np.unique(y, return_inverse=True)
@@ -84,8 +89,7 @@ class Centered:
         self.project, self.mean = project, mean
 
     def __call__(self, X):
-        Z = unit_rows(self.project(X))
-        return (Z.toarray() if sp.issparse(Z) else np.asarray(Z)) - self.mean
+        return dense(unit_rows(self.project(X))) - self.mean
 
 
 class Whitened:
@@ -104,7 +108,7 @@ MAX_DENSE_MAP_DIMENSIONS = 2048  # the widest input a learned dense d x d map is
 def within_class_spectrum(Z, groups) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues w and eigenvectors V (columns) of the within-class covariance of the rows of Z,
     S_w = (1/n) sum_i (z_i - m_g(i))(z_i - m_g(i))', m_g the mean row of row i's group."""
-    Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z, dtype=float)
+    Z = dense(Z).astype(float, copy=False)
     _, labels, means = class_means(Z, groups)
     residuals = Z - means[labels]
     w, V = np.linalg.eigh(residuals.T @ residuals / len(Z))
@@ -352,8 +356,7 @@ class Prototypes(MetaLearner):
             option = "metric 'within-class'" if self.metric == "within-class" else "center: true"
             raise FeatureShapeError(f"prototypes: {option} on {width} input dimensions; use "
                                     f"'projection: lsa' (at most {MAX_DENSE_MAP_DIMENSIONS} dimensions)")
-        Z = unit_rows(base(X))
-        return Z.toarray() if sp.issparse(Z) else np.asarray(Z)
+        return dense(unit_rows(base(X)))
 
     def fit_metric(self, Z, y, tasks, validation) -> None:
         """Learn S_w on the meta-train documents Z (projected, unit rows) and choose the shrinkage on
@@ -373,8 +376,7 @@ class Prototypes(MetaLearner):
         if X_query is not None and X_query.shape[0]:
             counts = np.bincount(labels, minlength=len(classes))[:, None].astype(float)
             sums = means * counts
-            Q = unit_rows(project(X_query))  # dense after an LSA projection, sparse without one
-            Q = Q.toarray() if sp.issparse(Q) else np.asarray(Q)
+            Q = dense(unit_rows(project(X_query)))  # sparse without a projection
             for _ in range(self.refine_steps):
                 logits = temperature * np.asarray(safe_sparse_dot(Q, centroids.T))
                 weights = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -611,7 +613,7 @@ class LinearProtoNet(MetaLearner):
                                     f"'projection: lsa' to learn a map of at most {self.MAX_FULL_RANK} columns")
         r = min(self.rank or d, d)
         if r == d:
-            _, _, Vt = np.linalg.svd(Z.toarray() if sp.issparse(Z) else Z, full_matrices=True)
+            _, _, Vt = np.linalg.svd(dense(Z), full_matrices=True)
         else:
             Vt = TruncatedSVD(r, random_state=self.seed()).fit(Z).components_
         self.A0_ = Vt[:r].T.copy()

@@ -9,11 +9,10 @@ import numpy as np
 from sklearn.base import clone
 
 from ..data.episodes import Episodes, sample_episodes
-from ..features import data_errors, fit_on_of, workspace_of
+from ..features import data_errors, unfitted_featurizer
 from ..grid import Cell
 from ..learners.base import learner_kind
 from ..prepare import cached, corpus_of
-from ..registry import FEATURIZERS
 from .base import Protocol, validation_scores_of
 
 
@@ -46,9 +45,8 @@ def build_episode_data(feature_spec: dict, cache_dir: str | None = None) -> Epis
     split = episodes_split(feature_spec)
     parts = split.parts(corpus)
     featurizer = dict(feature_spec["featurizer"])
-    name = featurizer.pop("name")
-    fit_on, featurizer = fit_on_of(featurizer)
-    transformer = FEATURIZERS.get(name).build(featurizer, feature_spec["seed"], workspace_of(corpus, cache_dir))
+    fit_on, transformer = unfitted_featurizer(featurizer.pop("name"), featurizer, feature_spec["seed"], corpus,
+                                              cache_dir)
     fit_rows = parts.meta_train if fit_on == "labelled" else np.arange(len(corpus.train))
     with data_errors(feature_spec["featurizer"]["name"]):
         transformer.fit(corpus.train.rows(fit_rows))
