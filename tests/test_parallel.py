@@ -79,8 +79,6 @@ def test_the_command_leaves_no_worker_behind(synthetic_config, tmp_path, monkeyp
     assert not [c for c in children if "resource_tracker" not in c]  # the trackers live as long as this process
 
 
-
-
 def test_a_worker_warms_up_on_the_first_grid_point_and_leaves_errors_to_the_main_process(tmp_path, newsgroups_home):
     from pathlib import Path
 
