@@ -406,6 +406,12 @@ CASES = {
     "prototypes-center-string": ("check", synthetic(learners="  - {name: prototypes, center: 'yes'}",
                                                     split=", holdout_tasks: 0.5"),
                                  {}, "'center' parameter of Prototypes must be true or false. Got 'yes' instead."),
+    "prototypes-balanced-inductive": ("check", synthetic(learners="  - {name: prototypes, balanced: true}",
+                                                         split=", holdout_tasks: 0.5"),
+                                      {}, "'balanced' parameter of Prototypes needs 'transductive: true'"),
+    "prototypes-refine-rate-zero": ("check", "dataset: {name: 20newsgroups}\nsplit: {name: episodes}\n"
+                                             "learners: [{name: prototypes, transductive: true, refine_rate: 0}]\n",
+                                    {}, "'refine_rate' parameter of Prototypes must be a float > 0 and <= 1."),
     "shared-w-l2-nan": ("check", learner("{name: shared-w, l2: .nan}"), {}, "'l2' parameter"),
     "shared-w-tol-negative": ("check", learner("{name: shared-w, tol: -1e-4}"), {}, "'tol' parameter"),
     "shared-w-tol-nan": ("check", learner("{name: shared-w, tol: .nan}"), {}, "'tol' parameter"),

@@ -17,6 +17,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from ..data.base import stable_hash
 from ..errors import FeatureShapeError
+from ..optim.transport import balanced_assignment
 from ..registry import LEARNERS
 from ..validation import check_bool, check_choice, check_number, check_numbers
 from .base import seed_of
@@ -144,6 +145,20 @@ class LinearScores:
         return self.classes[np.argmax(self.decision_function(X), axis=1)]
 
 
+class BalancedScores(LinearScores):
+    """Cosine scores whose predictions assign the rows of X jointly, each class an equal share of them:
+    argmax_c of the balanced assignment plan (``optim.transport``) at ``temperature``. Made for the
+    queries of one episode, whose classes are equally represented."""
+
+    def __init__(self, project, W, b, classes, temperature):
+        super().__init__(project, W, b, classes)
+        self.temperature = temperature
+
+    def predict(self, X):
+        plan = balanced_assignment(self.decision_function(X), self.temperature)
+        return self.classes[np.argmax(plan, axis=1)]
+
+
 class MetaLearner(BaseEstimator):
     """Base: a learner that is meta-fitted once, then adapted to each new task."""
 
@@ -162,7 +177,7 @@ class MetaLearner(BaseEstimator):
         params = self.get_params()
         if "projection" in params:
             check_choice(owner, "projection", self.projection, PROJECTIONS)
-        for flag in ("transductive", "center"):
+        for flag in ("transductive", "center", "balanced"):
             if flag in params:
                 check_bool(owner, flag, params[flag])
         if "metric" in params:
@@ -298,6 +313,17 @@ class Prototypes(MetaLearner):
     the unit-length mean of its support documents and of every query weighted
     by r_qc. The temperature is chosen on meta-validation episodes. Query
     labels are never seen; results are marked ``inference: transductive``.
+    A ``refine_rate`` rho < 1 damps each step: c <- unit((1 - rho) c + rho c'),
+    c' the centroid above.
+
+    Balanced (``balanced: true``, with ``transductive: true``): r is instead
+    the entropic optimal-transport plan that gives each class an equal share
+    of the queries (``optim.transport``: rows sum to 1, columns to n_q / N;
+    Sinkhorn's iterations, as in PT-MAP, Hu et al., 2021), and each query's
+    prediction is the class of its largest share in the plan of the refined
+    centroids. Only right when the episode's queries are balanced across its
+    classes, as in the standard episodes here; on imbalanced queries it
+    misassigns (Veilleux et al., 2021).
 
     Parameters
     ----------
@@ -317,13 +343,18 @@ class Prototypes(MetaLearner):
         Candidate softmax temperatures of the refinement, chosen on meta-validation.
     refine_steps : int, default=3
         Soft k-means steps.
+    refine_rate : float in (0, 1], default=1.0
+        The step rho of each refinement (1: the new centroid replaces the old).
+    balanced : bool, default=False
+        Assign the queries to the classes in equal shares (needs ``transductive: true``).
     random_state : int, RandomState instance or None, default=None
         Seed of what is drawn at random (None: a fresh seed).
     """
 
     def __init__(self, projection="none", n_components=200, metric="cosine", center=False,
                  shrinkages=(10.0, 3.0, 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001), transductive=False,
-                 temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, random_state=None):
+                 temperatures=(1.0, 5.0, 10.0, 20.0, 40.0), refine_steps=3, refine_rate=1.0, balanced=False,
+                 random_state=None):
         self.projection = projection
         self.n_components = n_components
         self.metric = metric
@@ -332,7 +363,16 @@ class Prototypes(MetaLearner):
         self.transductive = transductive
         self.temperatures = temperatures
         self.refine_steps = refine_steps
+        self.refine_rate = refine_rate
+        self.balanced = balanced
         self.random_state = random_state
+
+    def check(self) -> None:
+        super().check()
+        check_number(type(self).__name__, "refine_rate", self.refine_rate, low=0, high=1, low_open=True)
+        if self.balanced and not self.transductive:
+            raise ValueError("The 'balanced' parameter of Prototypes needs 'transductive: true' (it assigns the "
+                             "episode's unlabelled queries).")
 
     def meta_fit(self, X, y, tasks=None, validation=None):
         self.check()
@@ -378,11 +418,21 @@ class Prototypes(MetaLearner):
             sums = means * counts
             Q = dense(unit_rows(project(X_query)))  # sparse without a projection
             for _ in range(self.refine_steps):
-                logits = temperature * np.asarray(safe_sparse_dot(Q, centroids.T))
-                weights = np.exp(logits - logits.max(axis=1, keepdims=True))
-                weights /= weights.sum(axis=1, keepdims=True)
-                centroids = unit_rows((sums + weights.T @ Q) / (counts + weights.sum(axis=0)[:, None]))
+                weights = self.query_shares(np.asarray(safe_sparse_dot(Q, centroids.T)), temperature)
+                refined = unit_rows((sums + weights.T @ Q) / (counts + weights.sum(axis=0)[:, None]))
+                rate = self.refine_rate
+                centroids = refined if rate == 1 else unit_rows((1 - rate) * centroids + rate * refined)
+            if self.balanced:
+                return BalancedScores(UnitRows(project), centroids.T, 0.0, classes, temperature)
         return LinearScores(UnitRows(project), np.asarray(centroids).T, 0.0, classes)
+
+    def query_shares(self, cosines, temperature) -> np.ndarray:
+        """r (queries x classes): each row the query's shares of the classes, summing to 1."""
+        if self.balanced:
+            return balanced_assignment(cosines, temperature)
+        logits = temperature * cosines
+        weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return weights / weights.sum(axis=1, keepdims=True)
 
     def adapt(self, X_support, y_support, X_query=None):
         if not self.transductive:
