@@ -68,16 +68,20 @@ docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
 	$(BIN)/mtl compare runs/quickstart --baseline single-task > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
-	$(BIN)/mtl compare runs/newsgroups-fewshot-lsa --baseline prototypes --baseline "prototypes[transductive=True]" > /dev/null
-	$(BIN)/mtl compare runs/newsgroups-fewshot-embed --baseline prototypes --baseline "prototypes[transductive=True]" > /dev/null
+	$(BIN)/mtl compare runs/newsgroups-fewshot-lsa --baseline prototypes --baseline "prototypes[transductive=True]" \
+		--baseline "prototypes[center=True,metric=within-class,transductive=True]" > /dev/null
+	$(BIN)/mtl compare runs/newsgroups-fewshot-embed --baseline prototypes --baseline "prototypes[transductive=True]" \
+		--baseline "prototypes[center=True,metric=within-class,transductive=True]" > /dev/null
 	$(BIN)/mtl compare runs/amazon-mtl --baseline pooled > /dev/null
 	$(BIN)/mtl compare runs/reuters-mtl --baseline "shared-w-cv[loss=squared_hinge,penalty=none]" --metric f1 > /dev/null
-	$(BIN)/mtl compare runs/reuters-fewshot --baseline prototypes > /dev/null
+	$(BIN)/mtl compare runs/reuters-fewshot --baseline prototypes --baseline "prototypes[transductive=True]" \
+		--baseline "prototypes[center=True,metric=within-class,transductive=True]" > /dev/null
 	$(BIN)/python benchmarks/sharing/make_user_csv.py
 	$(BIN)/mtl train benchmarks/sharing/user-csv-mtl.yaml -q
 	$(BIN)/python benchmarks/sharing/report.py > /dev/null
 	$(BIN)/python benchmarks/fewshot_lsa_dims.py > /dev/null
 	$(BIN)/python benchmarks/fewshot_centering.py > /dev/null
+	$(BIN)/python benchmarks/fewshot_balanced.py > /dev/null
 	$(BIN)/python docs/update_tables.py
 
 clean:
