@@ -1,4 +1,5 @@
-"""Optimization for shared-W multitask learning: datafits, penalties, solvers.
+"""Optimization: datafits, penalties and solvers of shared-W multitask learning; the balanced assignment
+of transductive few-shot learning (``transport``).
 
 One orientation throughout the package: a weight matrix W is (T, d), one row
 per task (per column of the lifted problem) and one column per feature, as

@@ -7,18 +7,18 @@ Given scores S (n x k) and a temperature t, the plan P minimizes
 
 whose solution is P_ij = exp(t S_ij + f_i + g_j) for the unique (up to a
 constant) potentials f, g that meet both marginals (Cuturi, 2013). Sinkhorn's
-iterations alternate the two exact updates f = log 1 - logsumexp_j(t S + g)
-and g = log(n/k) - logsumexp_i(t S + f), in the log domain so that no
-temperature overflows. With a single class, or t -> 0, every sample is spread
-over the classes as the marginals allow; as t grows, P tends to the optimal
-balanced hard assignment.
+iterations alternate the two exact updates g = log(n/k) - logsumexp_i(t S + f)
+and f = -logsumexp_j(t S + g): on the scalings u = exp(f), v = exp(g) while
+the kernel exp(t S) holds no class that underflows, else on f, g in the log
+domain. As t -> 0 every sample is spread evenly over the classes; as t
+grows, P tends to the best balanced hard assignment (the linear assignment
+of the samples to n/k slots per class).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import logsumexp
-
 
 LINEAR_DOMAIN_LIMIT = 300.0  # iterate on exp(t S) while every class has an entry above exp(-300) of its row's best
 
@@ -40,10 +40,12 @@ def balanced_assignment(scores, temperature: float, tol: float = 1e-6, max_iter:
         return log_domain_assignment(L, share, tol, max_iter)
     K = np.exp(L)
     u = np.ones(n)
+    column_mass = K.T @ u
     for _ in range(max_iter):
-        v = share / (K.T @ u)
+        v = share / column_mass
         u = 1.0 / (K @ v)
-        if np.max(np.abs((K.T @ u) * v / share - 1.0)) <= tol:
+        column_mass = K.T @ u
+        if np.max(np.abs(column_mass * v / share - 1.0)) <= tol:
             break
     return u[:, None] * K * v
 
