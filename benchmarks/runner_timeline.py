@@ -34,7 +34,8 @@ def logged(function, kind: str, log: str):
         start = time.time()
         result = function(*args, **kwargs)
         with open(log, "a") as f:
-            f.write(json.dumps({"kind": kind, "pid": os.getpid(), "start": start, "end": time.time()}) + "\n")
+            f.write(json.dumps({"kind": kind, "pid": os.getpid(), "start": start, "end": time.time(),
+                                "cpu": time.process_time()}) + "\n")
         return result
 
     return run
@@ -61,8 +62,8 @@ def one_run(config: str, jobs: int) -> None:
     print(f"{jobs} job(s): imported at {imported - STARTED:.2f} s, mtl train ended at {ended - STARTED:.2f} s "
           f"(it took {ended - begun:.2f} s)")
     print("| process | first task (worker.start) | first grid task starts | last task ends | busy s | featurizing s "
-          "| idle s |")
-    print("|---|---|---|---|---|---|---|")
+          "| idle s | CPU s |")
+    print("|---|---|---|---|---|---|---|---|")
     for k, pid in enumerate(sorted({e["pid"] for e in events}, key=lambda pid: pid != os.getpid())):
         mine = sorted((e for e in events if e["pid"] == pid), key=lambda e: e["start"])
         warm = [f"{e['start'] - STARTED:.2f} to {e['end'] - STARTED:.2f}" for e in mine if e["kind"] == "warm-up"]
@@ -71,7 +72,7 @@ def one_run(config: str, jobs: int) -> None:
         featurizing = sum(e["end"] - e["start"] for e in tasks if e["kind"] == "featurize")
         first, last = tasks[0]["start"] - STARTED, tasks[-1]["end"] - STARTED
         print(f"| {'main' if pid == os.getpid() else 'worker'} | {' '.join(warm) or '-'} | {first:.2f} | "
-              f"{last:.2f} | {busy:.2f} | {featurizing:.2f} | {last - first - busy:.2f} |")
+              f"{last:.2f} | {busy:.2f} | {featurizing:.2f} | {last - first - busy:.2f} | {mine[-1]['cpu']:.2f} |")
     print()
 
 
