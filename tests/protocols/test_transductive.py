@@ -25,6 +25,15 @@ def clusters(seed=0, n_classes=5, per_class=40, d=30, spread=0.9):
     return X, labels
 
 
+def assert_query_labels_unread(adapt, X, episodes, seed: int) -> None:
+    """Shuffling each episode's query labels changes none of the predictions ``adapt`` leads to."""
+    rng = np.random.default_rng(seed)
+    for episode in episodes:
+        shuffled = replace(episode, query_labels=rng.permutation(episode.query_labels))
+        assert np.array_equal(episode_predictions(adapt, X, X, episode, True),
+                              episode_predictions(adapt, X, X, shuffled, True))
+
+
 def test_refining_with_the_queries_helps_at_one_shot_and_never_reads_query_labels():
     X, labels = clusters()
     episodes = sample_episodes(labels, labels, list(range(5)), 5, 1, 15, 60, 0, "test", same_pool=True)
@@ -35,11 +44,7 @@ def test_refining_with_the_queries_helps_at_one_shot_and_never_reads_query_label
     plain = np.mean([episode_accuracy(inductive.adapt, X, X, e) for e in episodes])
     refined = np.mean([episode_accuracy(transductive.adapt, X, X, e, True) for e in episodes])
     assert refined > plain + 0.02
-    rng = np.random.default_rng(1)
-    for episode in episodes[:10]:
-        shuffled = replace(episode, query_labels=rng.permutation(episode.query_labels))
-        assert np.array_equal(episode_predictions(transductive.adapt, X, X, episode, True),
-                              episode_predictions(transductive.adapt, X, X, shuffled, True))
+    assert_query_labels_unread(transductive.adapt, X, episodes[:10], seed=1)
     # inductive prototypes ignore queries even when handed them
     assert np.array_equal(episode_predictions(inductive.adapt, X, X, episodes[0], True),
                           episode_predictions(inductive.adapt, X, X, episodes[0]))
@@ -90,11 +95,7 @@ def test_transductive_ridge_head_helps_and_never_reads_query_labels():
     refined = np.mean([episode_accuracy(transductive.adapt, X, X, e, True) for e in episodes])
     # self-training gains less than refining centroids (and a cold softmax hurts: meta-validation picks it)
     assert refined > plain + 0.015
-    rng = np.random.default_rng(3)
-    for episode in episodes[:10]:
-        shuffled = replace(episode, query_labels=rng.permutation(episode.query_labels))
-        assert np.array_equal(episode_predictions(transductive.adapt, X, X, episode, True),
-                              episode_predictions(transductive.adapt, X, X, shuffled, True))
+    assert_query_labels_unread(transductive.adapt, X, episodes[:10], seed=3)
 
 
 def test_transductive_learners_work_in_an_lsa_projection_of_sparse_features():
