@@ -3,15 +3,16 @@
 ``prototypes`` with ``balanced: true`` refines its centroids with the
 balanced (optimal-transport) shares of the unlabelled queries instead of
 each query's softmax, and predicts from them. This script scores, on
-episodes of each episodic config's meta-validation classes, the config's
-transductive learner (``prototypes[metric=within-class, center=true,
-transductive=true]``: soft k-means, 3 steps) against two balanced variants:
-3 steps, and PT-MAP's schedule (Hu et al., 2021: 30 steps at rate 0.2). The
-shrinkage and temperature are chosen, as in ``mtl train``, on the config's
-seeded validation episodes; each cell is the mean accuracy over 200 other
-seeded episodes of the same classes. Meta-test classes are never read. A
-config gets the variant with the largest mean gain over its two columns,
-where that gain is positive.
+episodes of each episodic config's meta-validation classes, the centred
+transductive metric (``prototypes[metric=within-class, center=true,
+transductive=true]``: soft k-means, 3 steps, as in the configs) against two
+balanced variants: 3 steps, and 30 steps damped at rate 0.2 (PT-MAP's rate,
+Hu et al., 2021). The shrinkage and temperature are chosen, as in ``mtl
+train``, on the config's seeded validation episodes; each cell is the mean
+accuracy over 200 other seeded episodes of the same classes (seed 2: the
+step counts and rates were explored on the seed-1 episodes, so these are
+fresh). Meta-test classes are never read. A config gets the variant with
+the largest mean gain over its two columns, where that gain is positive.
 
     python benchmarks/fewshot_balanced.py    (writes runs/fewshot-balanced/balanced.md; needs the embed extra)
 """
@@ -30,6 +31,7 @@ from mtl_cli.protocols.episodic import EpisodicValidation, cached_episode_data, 
 CONFIGS = ("newsgroups-fewshot-embed", "newsgroups-fewshot-lsa", "reuters-fewshot")
 SHOTS = (1, 5)
 N_EPISODES = 200
+SCORING_SEED = 2  # not 1: the variants were explored on the seed-1 episodes
 VARIANTS = {
     "soft k-means, 3 steps (the config's)": {},
     "balanced, 3 steps": {"balanced": True},
@@ -47,7 +49,7 @@ def accuracy(data, split, k_shot: int, params: dict) -> float:
 
     model = Prototypes(metric="within-class", center=True, transductive=True, random_state=0, **params)
     model.meta_fit(data.X_meta_train, data.y_meta_train, validation=episodes(split.n_val_episodes, 0))
-    return 100 * episodes(N_EPISODES, 1).score(model.adapt, with_queries=True)
+    return 100 * episodes(N_EPISODES, SCORING_SEED).score(model.adapt, with_queries=True)
 
 
 def main() -> None:

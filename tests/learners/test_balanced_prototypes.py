@@ -16,7 +16,7 @@ from mtl_cli.optim.transport import balanced_assignment
 from mtl_cli.protocols.episodic import episode_accuracy
 from tests.protocols.test_transductive import assert_query_labels_unread, clusters
 
-BALANCED = {"balanced": True, "refine_steps": 30, "refine_rate": 0.2}  # as in PT-MAP (Hu et al., 2021)
+BALANCED = {"balanced": True, "refine_steps": 30, "refine_rate": 0.2}  # as in the episodic configs
 
 
 def mean_accuracy(model, X, episodes) -> float:
