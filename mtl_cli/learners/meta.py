@@ -148,15 +148,19 @@ class LinearScores:
 class BalancedScores(LinearScores):
     """Cosine scores whose predictions assign the rows of X jointly, each class an equal share of them:
     argmax_c of the balanced assignment plan (``optim.transport``) at ``temperature``. Made for the
-    queries of one episode, whose classes are equally represented."""
+    queries of one episode, whose classes are equally represented. With fewer rows than classes an
+    equal share is less than one row, every plan row is uniform and says nothing: those predictions
+    are the plain argmax of the scores."""
 
     def __init__(self, project, W, b, classes, temperature):
         super().__init__(project, W, b, classes)
         self.temperature = temperature
 
     def predict(self, X):
-        plan = balanced_assignment(self.decision_function(X), self.temperature)
-        return self.classes[np.argmax(plan, axis=1)]
+        scores = self.decision_function(X)
+        if scores.shape[0] < len(self.classes):
+            return self.classes[np.argmax(scores, axis=1)]
+        return self.classes[np.argmax(balanced_assignment(scores, self.temperature), axis=1)]
 
 
 class MetaLearner(BaseEstimator):

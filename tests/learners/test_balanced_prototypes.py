@@ -60,6 +60,10 @@ def test_predictions_are_the_largest_shares_of_the_balanced_plan_of_the_refined_
     assert isinstance(classifier, BalancedScores)
     plan = balanced_assignment(classifier.decision_function(X[query]), 10.0)
     assert np.array_equal(classifier.predict(X[query]), classifier.classes[plan.argmax(axis=1)])
+    # one query alone: an equal share is a fifth of it, so the scores decide
+    for row in (1, 41, 81, 121, 161):  # one of each class
+        nearest = classifier.classes[classifier.decision_function(X[[row]]).argmax()]
+        assert classifier.predict(X[[row]]).tolist() == [nearest]
 
 
 def test_balanced_needs_transductive_and_the_rate_is_in_zero_one():
