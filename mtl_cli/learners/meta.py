@@ -327,7 +327,8 @@ class Prototypes(MetaLearner):
     prediction is the class of its largest share in the plan of the refined
     centroids. Only right when the episode's queries are balanced across its
     classes, as in the standard episodes here; on imbalanced queries it
-    misassigns (Veilleux et al., 2021).
+    misassigns (Veilleux et al., 2021). With fewer queries than classes
+    there is no balance to keep, and the plain shares and scores are used.
 
     Parameters
     ----------
@@ -431,8 +432,9 @@ class Prototypes(MetaLearner):
         return LinearScores(UnitRows(project), np.asarray(centroids).T, 0.0, classes)
 
     def query_shares(self, cosines, temperature) -> np.ndarray:
-        """r (queries x classes): each row the query's shares of the classes, summing to 1."""
-        if self.balanced:
+        """r (queries x classes): each row the query's shares of the classes, summing to 1. Balanced
+        only with at least as many queries as classes (else every balanced row is uniform)."""
+        if self.balanced and cosines.shape[0] >= cosines.shape[1]:
             return balanced_assignment(cosines, temperature)
         logits = temperature * cosines
         weights = np.exp(logits - logits.max(axis=1, keepdims=True))

@@ -60,6 +60,10 @@ def test_predictions_are_the_largest_shares_of_the_balanced_plan_of_the_refined_
     assert isinstance(classifier, BalancedScores)
     plan = balanced_assignment(classifier.decision_function(X[query]), 10.0)
     assert np.array_equal(classifier.predict(X[query]), classifier.classes[plan.argmax(axis=1)])
+    # fewer queries than classes: no balance to keep, the soft k-means shares refine the centroids
+    damped = Prototypes(transductive=True, temperatures=[10.0], refine_steps=30, refine_rate=0.2).meta_fit(X, labels)
+    assert np.allclose(model.adapt(X[support], labels[support], X[query[:3]]).decision_function(X),
+                       damped.adapt(X[support], labels[support], X[query[:3]]).decision_function(X))
     # one query alone: an equal share is a fifth of it, so the scores decide
     for row in (1, 41, 81, 121, 161):  # one of each class
         nearest = classifier.classes[classifier.decision_function(X[[row]]).argmax()]
