@@ -132,6 +132,18 @@ def group_of(y, tasks=None) -> np.ndarray:
                      axis=1, return_inverse=True)[1].ravel()
 
 
+def query_shares(scores, temperature: float, balanced: bool = False) -> np.ndarray:
+    """r (queries x classes), each row a query's shares of the classes, summing to 1: softmax_c(temperature
+    s_qc), or with ``balanced`` the plan that gives each class an equal share of the queries
+    (``optim.transport``). Balanced only with at least as many queries as classes: with fewer, an equal
+    share is under one query and every balanced row is uniform, so the softmax is used."""
+    if balanced and scores.shape[0] >= scores.shape[1]:
+        return balanced_assignment(scores, temperature)
+    logits = temperature * scores
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
 class LinearScores:
     """A fitted few-shot classifier: argmax_c of (project(X) @ W + b)[:, c], with its classes."""
 
@@ -147,20 +159,16 @@ class LinearScores:
 
 class BalancedScores(LinearScores):
     """Cosine scores whose predictions assign the rows of X jointly, each class an equal share of them:
-    argmax_c of the balanced assignment plan (``optim.transport``) at ``temperature``. Made for the
-    queries of one episode, whose classes are equally represented. With fewer rows than classes an
-    equal share is less than one row, every plan row is uniform and says nothing: those predictions
-    are the plain argmax of the scores."""
+    argmax_c of their balanced ``query_shares`` at ``temperature`` (with fewer rows than classes, of
+    the softmax: the argmax of the scores). Made for the queries of one episode, whose classes are
+    equally represented."""
 
     def __init__(self, project, W, b, classes, temperature):
         super().__init__(project, W, b, classes)
         self.temperature = temperature
 
     def predict(self, X):
-        scores = self.decision_function(X)
-        if scores.shape[0] < len(self.classes):
-            return self.classes[np.argmax(scores, axis=1)]
-        return self.classes[np.argmax(balanced_assignment(scores, self.temperature), axis=1)]
+        return self.classes[np.argmax(query_shares(self.decision_function(X), self.temperature, True), axis=1)]
 
 
 class MetaLearner(BaseEstimator):
@@ -423,22 +431,13 @@ class Prototypes(MetaLearner):
             sums = means * counts
             Q = dense(unit_rows(project(X_query)))  # sparse without a projection
             for _ in range(self.refine_steps):
-                weights = self.query_shares(np.asarray(safe_sparse_dot(Q, centroids.T)), temperature)
+                weights = query_shares(np.asarray(safe_sparse_dot(Q, centroids.T)), temperature, self.balanced)
                 refined = unit_rows((sums + weights.T @ Q) / (counts + weights.sum(axis=0)[:, None]))
                 rate = self.refine_rate
                 centroids = refined if rate == 1 else unit_rows((1 - rate) * centroids + rate * refined)
             if self.balanced:
                 return BalancedScores(UnitRows(project), centroids.T, 0.0, classes, temperature)
         return LinearScores(UnitRows(project), np.asarray(centroids).T, 0.0, classes)
-
-    def query_shares(self, cosines, temperature) -> np.ndarray:
-        """r (queries x classes): each row the query's shares of the classes, summing to 1. Balanced
-        only with at least as many queries as classes (else every balanced row is uniform)."""
-        if self.balanced and cosines.shape[0] >= cosines.shape[1]:
-            return balanced_assignment(cosines, temperature)
-        logits = temperature * cosines
-        weights = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return weights / weights.sum(axis=1, keepdims=True)
 
     def adapt(self, X_support, y_support, X_query=None):
         if not self.transductive:
@@ -503,9 +502,7 @@ class RidgeHead(MetaLearner):
         Z = sp.vstack([support, queries], format="csr") if sp.issparse(support) else np.vstack([support, queries])
         onehot = np.eye(len(head.classes))[np.searchsorted(head.classes, y_support)]
         for _ in range(self.refine_steps):
-            logits = temperature * head.decision_function(X_query)
-            soft = np.exp(logits - logits.max(axis=1, keepdims=True))
-            soft /= soft.sum(axis=1, keepdims=True)
+            soft = query_shares(head.decision_function(X_query), temperature)
             W, b, classes = ridge_head(Z, y_support, self.l2_, targets=np.vstack([onehot, soft]))
             head = LinearScores(project, W, b, classes)
         return head
