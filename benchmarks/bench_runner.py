@@ -22,11 +22,15 @@ from pathlib import Path
 from mtl_cli.rundir import read_records
 
 
+def train_command(config: str, runs: str, n_jobs: int) -> list[str]:
+    """``mtl train`` of ``config`` into the folder ``runs``, in a fresh Python process."""
+    return [sys.executable, "-m", "mtl_cli", "train", config, "--runs", runs, "--jobs", str(n_jobs), "-q"]
+
+
 def measure(config: str, n_jobs: int) -> dict:
     with tempfile.TemporaryDirectory() as runs:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mtl_cli", "train", config, "--runs", runs, "--jobs", str(n_jobs),
-                        "-q"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(train_command(config, runs, n_jobs), check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - start
         (run_dir,) = [p for p in Path(runs).iterdir() if not p.name.startswith(".")]
         records = read_records(run_dir)

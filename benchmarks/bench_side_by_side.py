@@ -18,19 +18,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-
-def command(config: str, runs: str) -> list[str]:
-    return [sys.executable, "-m", "mtl_cli", "train", config, "--runs", runs, "--jobs", "1", "-q"]
+from bench_runner import train_command
 
 
 def alone(config: str) -> float:
     with tempfile.TemporaryDirectory() as runs:
         start = time.perf_counter()
-        subprocess.run(command(config, runs), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(train_command(config, runs, 1), check=True, stdout=subprocess.DEVNULL)
         return time.perf_counter() - start
 
 
@@ -38,7 +35,8 @@ def side_by_side(config: str) -> float:
     """The mean wall time of two 1-job runs started together, each in its own folder."""
     with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
         start = time.perf_counter()
-        runs = [subprocess.Popen(command(config, folder), stdout=subprocess.DEVNULL) for folder in (first, second)]
+        runs = [subprocess.Popen(train_command(config, folder, 1), stdout=subprocess.DEVNULL)
+                for folder in (first, second)]
         ends = []
         for run in runs:
             if run.wait() != 0:

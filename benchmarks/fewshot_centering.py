@@ -18,27 +18,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from meta_val import CONFIGS, SHOTS, episode_data, meta_val_accuracy
 
-from mtl_cli import config
 from mtl_cli.fileio import write_atomic
-from mtl_cli.learners.meta import Prototypes
-from mtl_cli.protocols.episodic import EpisodicValidation, cached_episode_data, episodes_split
 
-CONFIGS = ("newsgroups-fewshot-embed", "newsgroups-fewshot-lsa", "reuters-fewshot")
-SHOTS = (1, 5)
-N_EPISODES = 200
+SCORING_SEED = 1
 OUT = Path("runs/fewshot-centering")
-
-
-def accuracy(data, split, k_shot: int, center: bool, transductive: bool) -> float:
-    """Meta-val accuracy (%) of prototypes with the within-class metric, choices made on the validation episodes."""
-    def episodes(n_episodes, seed):
-        return EpisodicValidation(data.X_meta_val, data.y_meta_val, data.classes["meta_val"], split.n_way, k_shot,
-                                  split.n_query, n_episodes, seed)
-
-    model = Prototypes(metric="within-class", center=center, transductive=transductive, random_state=0)
-    model.meta_fit(data.X_meta_train, data.y_meta_train, validation=episodes(split.n_val_episodes, 0))
-    return 100 * episodes(N_EPISODES, 1).score(model.adapt, with_queries=transductive)
 
 
 def main() -> None:
@@ -46,10 +31,9 @@ def main() -> None:
     header = ["config", "centred"] + [f"{k}-shot {'trans.' if t else 'ind.'}" for k, t in columns] + ["mean gain"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in CONFIGS:
-        experiment = config.load(f"configs/{name}.yaml")
-        spec = experiment.feature_spec(experiment.seeds[0], experiment.sizes[0])
-        data, split = cached_episode_data(spec, "runs/.cache"), episodes_split(spec)
-        cells = {center: [accuracy(data, split, k, center, t) for k, t in columns] for center in (False, True)}
+        data, split = episode_data(name)
+        cells = {center: [meta_val_accuracy(data, split, k, {"center": center, "transductive": t}, SCORING_SEED)
+                          for k, t in columns] for center in (False, True)}
         gain = float(np.mean(np.subtract(cells[True], cells[False])))
         print(name, cells, f"{gain:+.2f}", flush=True)
         for center in (False, True):

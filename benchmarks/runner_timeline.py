@@ -64,7 +64,7 @@ def one_run(config: str, jobs: int) -> None:
     print("| process | first task (worker.start) | first grid task starts | last task ends | busy s | featurizing s "
           "| idle s | CPU s |")
     print("|---|---|---|---|---|---|---|---|")
-    for k, pid in enumerate(sorted({e["pid"] for e in events}, key=lambda pid: pid != os.getpid())):
+    for pid in sorted({e["pid"] for e in events}, key=lambda pid: pid != os.getpid()):
         mine = sorted((e for e in events if e["pid"] == pid), key=lambda e: e["start"])
         warm = [f"{e['start'] - STARTED:.2f} to {e['end'] - STARTED:.2f}" for e in mine if e["kind"] == "warm-up"]
         tasks = [e for e in mine if e["kind"] != "warm-up"]
