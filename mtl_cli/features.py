@@ -56,6 +56,17 @@ def analyzer_keys(params: dict) -> list[str]:
 DATA_DEPENDENT = ("no terms remain", "empty vocabulary", "max_df corresponds to < documents than min_df")
 
 
+def df_bounds_crossed(params: dict) -> str | None:
+    """Why ``min_df`` and ``max_df`` leave no term on any corpus, or None. Both counts (int) or both
+    fractions of the documents (float): max_df < min_df excludes every term whatever the data; one of
+    each depends on the number of documents, and is left to the data."""
+    low, high = params.get("min_df", 1), params.get("max_df", 1.0)
+    kinds = {type(v) for v in (low, high)}
+    if len(kinds) == 1 and kinds <= {int, float} and high < low:
+        return f"max_df ({high!r}) is below min_df ({low!r}): no term can be kept"
+    return None
+
+
 @dataclass(frozen=True)
 class Workspace:
     """What featurizers may reuse across grid points: the cache folder, and every text of the corpus
@@ -110,13 +121,16 @@ class Featurizer:
     def check(cls, params: dict) -> None:
         """Build the transformer and fit it on a few probe documents, so that scikit-learn's own
         validation judges the parameters; errors that depend on the data (an empty vocabulary
-        after pruning the probe) are left for the real data."""
+        after pruning the probe) are left for the real data, unless they hold for any data."""
         try:
             cls.build(params, 0).fit(PROBE_DOCUMENTS)
         except (ValueError, TypeError) as exc:
             message = first_line(exc)
             if not any(text in message for text in DATA_DEPENDENT):
                 raise ValueError(message) from None
+        crossed = df_bounds_crossed(params)
+        if crossed:
+            raise ValueError(crossed)
 
     @classmethod
     def build(cls, params: dict, seed: int, workspace: Workspace | None = None):

@@ -232,3 +232,15 @@ def test_a_text_repeated_in_several_rows_is_one_document():
              Task("food", np.array([2, 3, 4]), np.array([1, 0, 1]), np.array([0]), np.array([1]))]
     task_set = featurize(corpus, tasks, "tfidf", {}, seed=0)
     assert task_set.document_train.tolist() == [0, 1, 0, 3, 4]  # row 3 of the stack is corpus text 2 = text 0
+
+
+@pytest.mark.parametrize("name", ["tfidf", "count", "lsa"])
+def test_document_frequency_bounds_are_refused_only_where_no_corpus_could_satisfy_them(name):
+    """Two counts or two fractions with max_df < min_df keep no term on any corpus: refused by the check.
+    A count and a fraction cross or not depending on the number of documents: left to the data."""
+    check = FEATURIZERS.get(name).check
+    for low, high in [(0.5, 0.1), (3, 2)]:
+        with pytest.raises(ValueError, match="is below min_df"):
+            check({"min_df": low, "max_df": high})
+    for low, high in [(2, 0.1), (0.5, 100), (0.1, 0.5), (2, 3)]:
+        check({"min_df": low, "max_df": high})
