@@ -6,7 +6,8 @@ whole and checked, or not at all.
 ``save_arrays``/``load_arrays`` keep a flat dict of numpy arrays, sparse
 matrices, lists of strings and JSON values in one ``.npz`` file, read back
 with ``allow_pickle=False``: a planted or corrupted file can fail to load,
-but never execute anything.
+but never execute anything. ``stored`` builds a value once into such a file
+and reads it back after: the caches are made of it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -28,6 +30,10 @@ from .errors import DataError, first_line
 META = "__meta__"
 # what reading a damaged or planted .npz can raise: a cache entry that raises one is rebuilt
 UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
+
+
+class CacheWarning(UserWarning):
+    """A cache file could not be read or written; the value was computed instead."""
 
 
 @contextlib.contextmanager
@@ -158,3 +164,47 @@ def load_arrays(path: Path) -> dict:
     with np.load(path, allow_pickle=False) as arrays:
         meta = json.loads(arrays[META].tobytes().decode("utf-8"))
         return {name: decode(name, m, arrays) for name, m in meta.items()}
+
+
+@contextlib.contextmanager
+def lock_if_possible(path: Path):
+    """``advisory_lock(path)``, or no lock where its folder cannot be written (nothing is stored there then)."""
+    with contextlib.ExitStack() as stack:
+        with contextlib.suppress(OSError):
+            stack.enter_context(advisory_lock(path))
+        yield
+
+
+def stored(path: Path, build, to_fields, from_fields, refresh: bool = False, warning=CacheWarning):
+    """``from_fields`` of the arrays stored at ``path``, or ``build()``, stored there for the next call.
+
+    One process builds while any other asking for the same file waits (an
+    advisory lock beside it), then reads what was stored: two processes of
+    one grid never parse a corpus, or merge its token counts, twice.
+    ``refresh`` builds again and overwrites. An unreadable file is built
+    again, and a folder that cannot be written means building without
+    storing, each with a ``warning``.
+    """
+    path = Path(path)
+
+    def read():
+        if refresh or not path.is_file():
+            return None
+        try:
+            return from_fields(load_arrays(path))
+        except UNREADABLE as exc:
+            warnings.warn(f"{path}: unreadable cache file ({type(exc).__name__}); building it again", warning)
+            return None
+
+    if (value := read()) is not None:
+        return value
+    refresh = refresh or path.is_file()  # unreadable: build it again, whatever the other processes see
+    with lock_if_possible(path.with_name(path.name + ".lock")):
+        if (value := read()) is not None:  # another process built it while this one waited
+            return value
+        value = build()
+        try:
+            save_arrays(path, to_fields(value))
+        except OSError as exc:
+            warnings.warn(f"{path.parent}: cannot write the cache ({exc.strerror}); continuing without it", warning)
+    return value

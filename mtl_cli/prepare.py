@@ -5,6 +5,7 @@ which holds the data's content fingerprint and the package version (never
 a path), and stored with ``fileio.save_arrays``: no pickle, so nothing read
 from a cache runs code. An unreadable cache file is rebuilt with a warning;
 a cache that cannot be written (disk full, read-only) is skipped with one.
+Processes building the same entry at once build it once (``fileio.stored``).
 """
 
 from __future__ import annotations
@@ -21,38 +22,22 @@ from .data import subsample
 from .data.base import Corpus, Part
 from .errors import DataWarning
 from .features import TaskSet, featurize, unfitted_featurizer
-from .fileio import UNREADABLE, load_arrays, save_arrays
+from .fileio import stored
 from .hashing import spec_hash
 from .registry import DATASETS, SPLITS
-
-
-class CacheWarning(UserWarning):
-    """A cache file could not be read or written; the value was computed instead."""
 
 
 def cached(
     kind: str, spec: dict, build, cache_dir: str | None, refresh: bool = False, to_fields=None, from_fields=None
 ):
-    """``build()``, or its stored value under ``cache_dir/kind/<hash of spec>.npz``.
+    """``build()``, or its stored value under ``cache_dir/kind/<hash of spec>.npz`` (``fileio.stored``).
 
     ``refresh`` recomputes and overwrites (``mtl train --force``).
     """
     to_fields = to_fields or (lambda value: {f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
     if cache_dir is None:
         return build()
-    path = Path(cache_dir) / kind / f"{spec_hash(spec, 32)}.npz"
-    if not refresh and path.is_file():
-        try:
-            return from_fields(load_arrays(path))
-        except UNREADABLE as exc:
-            warnings.warn(f"{path}: unreadable cache file ({type(exc).__name__}); rebuilding it", CacheWarning)
-    value = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_arrays(path, to_fields(value))
-    except OSError as exc:
-        warnings.warn(f"{path.parent}: cannot write the cache ({exc.strerror}); continuing without it", CacheWarning)
-    return value
+    return stored(Path(cache_dir) / kind / f"{spec_hash(spec, 32)}.npz", build, to_fields, from_fields, refresh)
 
 
 def corpus_fields(corpus: Corpus) -> dict:

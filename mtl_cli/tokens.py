@@ -19,7 +19,6 @@ reading a text again. Texts outside the corpus
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import warnings
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .fileio import UNREADABLE, advisory_lock, load_arrays, save_arrays
+from .fileio import UNREADABLE, CacheWarning, advisory_lock, load_arrays, save_arrays, stored
 from .hashing import content_keys, spec_hash
 
 ANALYZER = ("strip_accents", "lowercase", "stop_words", "token_pattern", "ngram_range", "analyzer",
@@ -39,7 +38,7 @@ ANALYZER = ("strip_accents", "lowercase", "stop_words", "token_pattern", "ngram_
 LOADED: dict = {}  # in this process: the corpus counts read last, by cache key
 
 
-class TokenCacheWarning(UserWarning):
+class TokenCacheWarning(CacheWarning):
     """A cached token-count file could not be read; the corpus is tokenized again."""
 
 
@@ -139,12 +138,15 @@ def count_corpus(texts: list[str], analyzer: dict) -> CorpusCounts:
     return CorpusCounts(keys, *count_texts(texts, analyzer))
 
 
-def read_piece(path: Path):
-    fields = load_arrays(path)
+def counts_of_fields(fields: dict) -> tuple[list[str], sp.csr_matrix]:
     terms = fields["terms"]
     if not isinstance(terms, list):  # an empty list is stored as JSON
         raise ValueError("terms are not a list")
     return terms, sp.csr_matrix(fields["matrix"])
+
+
+def read_piece(path: Path):
+    return counts_of_fields(load_arrays(path))
 
 
 def build_piece(path: Path, texts: list[str], analyzer: dict, wait: bool) -> None:
@@ -168,14 +170,18 @@ def load_piece(path: Path, texts: list[str], analyzer: dict):
     raise OSError(f"{path}: cannot be written and read back")
 
 
-def pieces_of(folder: Path, texts: list[str], analyzer: dict):
-    """The ``CHUNKS`` pieces of the corpus: first build those no other process is building, then read all."""
+def pieces(folder: Path, texts: list[str]) -> list[tuple[Path, list[str]]]:
+    """(file, texts) of each of the corpus's ``CHUNKS`` pieces."""
     bounds = np.linspace(0, len(texts), CHUNKS + 1).astype(int)
-    pieces = [(folder / f"piece-{i}.npz", texts[bounds[i]: bounds[i + 1]]) for i in range(CHUNKS)]
+    return [(folder / f"piece-{i}.npz", texts[bounds[i]: bounds[i + 1]]) for i in range(CHUNKS)]
+
+
+def build_free_pieces(folder: Path, texts: list[str], analyzer: dict) -> None:
+    """Tokenize the pieces that are neither stored nor being built by another process."""
+    every = pieces(folder, texts)
     start = os.getpid() % CHUNKS  # parallel workers start on different pieces
-    for path, part in pieces[start:] + pieces[:start]:
+    for path, part in every[start:] + every[:start]:
         build_piece(path, part, analyzer, wait=False)
-    return [load_piece(path, part, analyzer) for path, part in pieces]
 
 
 def corpus_counts(texts: list[str], analyzer: dict, cache_dir: str | None) -> CorpusCounts:
@@ -194,19 +200,18 @@ def corpus_counts(texts: list[str], analyzer: dict, cache_dir: str | None) -> Co
 
 
 def merged_counts(folder: Path, texts: list[str], analyzer: dict):
-    """(terms, C) of the whole corpus: read from ``merged.npz`` if there, else merged from the pieces
-    and stored there, so that other processes and later runs read one file instead of merging again."""
+    """(terms, C) of the whole corpus: read from ``merged.npz`` if there; else the processes asking
+    share out the pieces, one of them merges them into that file while the others wait, and they
+    read it, as later runs will."""
     path = folder / "merged.npz"
-    if path.is_file():
-        try:
-            return read_piece(path)
-        except UNREADABLE as exc:
-            warnings.warn(f"{path}: unreadable token cache file ({type(exc).__name__}); merging again",
-                          TokenCacheWarning)
-    terms, matrix = merge(pieces_of(folder, texts, analyzer))
-    with contextlib.suppress(OSError):  # a cache that cannot be written: the pieces are read next time
-        save_arrays(path, {"terms": terms, "matrix": matrix})
-    return terms, matrix
+    if not path.is_file():
+        build_free_pieces(folder, texts, analyzer)
+
+    def merged():
+        return merge([load_piece(piece, part, analyzer) for piece, part in pieces(folder, texts)])
+
+    return stored(path, merged, lambda value: {"terms": value[0], "matrix": value[1]}, counts_of_fields,
+                  warning=TokenCacheWarning)
 
 
 class PrecountedVectorizer:
