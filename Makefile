@@ -50,8 +50,17 @@ test: $(VENV)/.installed $(DATA)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.installed $(DATA)
-	$(BIN)/python benchmarks/bench_runner.py
+# Time the runner, the solvers, the meta-learners, the encoder and the bad-input contract on this machine
+# (about 25 minutes; each script writes runs/benchmarks/<name>.md), then rewrite docs/benchmarks.md's tables.
+bench: $(VENV)/.installed $(DATA) $(MODEL)
+	$(BIN)/python benchmarks/bench_runner.py --repeats 7
+	$(BIN)/python benchmarks/bench_side_by_side.py
+	$(BIN)/python benchmarks/runner_timeline.py
+	$(BIN)/python benchmarks/bench_shared_w.py --repeats 7
+	$(BIN)/python benchmarks/bench_meta.py
+	$(BIN)/python benchmarks/bench_embeddings.py
+	$(BIN)/python benchmarks/bench_bad_inputs.py
+	$(BIN)/python docs/update_tables.py docs/benchmarks.md
 
 # Rewrite the measured tables of the README and docs/ from the runs that make them (about 25 minutes with every cache cold).
 DOC_CONFIGS := quickstart synthetic newsgroups-20way newsgroups-20way-clean newsgroups-mtl \
@@ -82,7 +91,7 @@ docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	$(BIN)/python benchmarks/fewshot_lsa_dims.py > /dev/null
 	$(BIN)/python benchmarks/fewshot_centering.py > /dev/null
 	$(BIN)/python benchmarks/fewshot_balanced.py > /dev/null
-	$(BIN)/python docs/update_tables.py
+	$(BIN)/python docs/update_tables.py README.md docs/meta-learning.md docs/shared-w.md
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from bad_inputs import CASES  # noqa: E402
+from measured import Measured  # noqa: E402
 from test_bad_inputs import prepare  # noqa: E402
 
 
@@ -38,10 +39,14 @@ def main() -> None:
         if not ok:
             problems.append((case_id, result.returncode, result.stderr.strip()[-300:]))
     times.sort(reverse=True)
-    print(f"bad inputs tried: {len(CASES)}; clean exit 2 with one line: {clean}; other: {len(problems)}")
-    print(f"slowest: {times[0][1]} {times[0][0]:.2f} s; median {times[len(times) // 2][0]:.2f} s")
+    out = Measured("bad-inputs")
+    out.say("| bad inputs tried | clean exit 2 with one line | other | median s | slowest s | slowest case |")
+    out.say("|---|---|---|---|---|---|")
+    out.say(f"| {len(CASES)} | {clean} | {len(problems)} | {times[len(times) // 2][0]:.2f} | {times[0][0]:.2f} "
+            f"| {times[0][1]} |")
     for case_id, code, stderr in problems:
-        print(f"  {case_id}: exit {code}: {stderr}")
+        out.say(f"\n{case_id}: exit {code}: {stderr}")
+    out.save()
 
 
 if __name__ == "__main__":

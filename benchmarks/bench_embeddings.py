@@ -16,8 +16,10 @@ import time
 
 import numpy as np
 
+from measured import Measured
+
 from mtl_cli import config as config_module
-from mtl_cli.embeddings import available_cores, pick_device
+from mtl_cli.embeddings import pick_device
 from mtl_cli.features import SentenceEmbedding, Workspace
 from mtl_cli.prepare import corpus_of
 from mtl_cli.protocols.episodic import episodes_split
@@ -54,14 +56,17 @@ def main() -> None:
         cached = time.perf_counter() - start
     rate = (len(posts) - 8) / seconds
     n_texts = distinct_texts(args.config)
-    print(f"model {params['model']}, max_seq_length {params['max_seq_length']}, batch {params['batch_size']}, "
-          f"device {pick_device(params['device'])}, {available_cores()} cores\n")
-    print("| posts encoded | seconds | posts/s | read back from the cache, s |")
-    print("|---|---|---|---|")
-    print(f"| {len(posts) - 8:,} | {seconds:.1f} | {rate:.1f} | {cached:.2f} |")
-    print(f"\n{args.config} reads {n_texts:,} distinct posts: its first run encodes them, about "
-          f"{n_texts / rate / 60:.0f} min at this rate; later runs read the cache.")
-
+    out = Measured("embeddings")
+    out.say("| model | max_seq_length | batch | device | posts encoded | seconds | posts/s "
+            "| read back from the cache, s |")
+    out.say("|---|---|---|---|---|---|---|---|")
+    out.say(f"| {params['model']} | {params['max_seq_length']} | {params['batch_size']} "
+            f"| {pick_device(params['device'])} | {len(posts) - 8:,} | {seconds:.1f} | {rate:.1f} | {cached:.2f} |")
+    out.say()
+    out.say("| config | distinct posts it reads | first run's encoding at this rate, min |")
+    out.say("|---|---|---|")
+    out.say(f"| {args.config} | {n_texts:,} | {n_texts / rate / 60:.0f} |")
+    out.save()
 
 if __name__ == "__main__":
     main()

@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import time
 
+from measured import Measured
 from threadpoolctl import threadpool_limits
 
 from mtl_cli import config as config_module
-from mtl_cli.data.episodes import Episodes, sample_episodes
-from mtl_cli.protocols.episodic import build_episode_data, episode_accuracy, meta_fit, single_task_adapter
+from mtl_cli.data.episodes import sample_episodes
+from mtl_cli.protocols.episodic import adapter_of, build_episode_data, episode_accuracy, episodes_split, meta_fit
 from mtl_cli.runner import make_learner
 
 
@@ -31,24 +32,30 @@ def main() -> None:
     spec = experiment.feature_spec(seed, None)
     start = time.perf_counter()
     data = build_episode_data(spec)
-    print(f"{args.config}: featurized in {time.perf_counter() - start:.1f} s, {data.n_features} features, "
-          f"{args.episodes} episodes per shot setting\n")
-    split = Episodes(**experiment.split.params)
-    print("| learner | k_shot | meta-fit s | episodes/s | accuracy |")
-    print("|---|---|---|---|---|")
+    out = Measured("meta")
+    out.say("| config | featurizing s | features | episodes per shot |")
+    out.say("|---|---|---|---|")
+    out.say(f"| {args.config} | {time.perf_counter() - start:.1f} | {data.n_features:,} | {args.episodes} |")
+    out.say()
+    split = episodes_split(spec)
+    out.say("| learner | k_shot | meta-fit s | episodes/s | accuracy |")
+    out.say("|---|---|---|---|---|")
     with threadpool_limits(1):
         for cell in experiment.cells():
             if cell.seed != seed:
                 continue
             model = make_learner(cell)
             seconds = meta_fit(model, cell, spec, data)
-            adapt = model.adapt if getattr(model, "meta", False) else single_task_adapter(model)
+            adapt, with_queries = adapter_of(model)
             episodes = sample_episodes(data.y_support, data.y_query, data.classes["meta_test"], split.n_way,
-                                       cell.size, split.n_query, args.episodes, seed, "meta-test")
+                                       cell.size, split.n_query, args.episodes, seed, "meta-test",
+                                       same_pool=split.queries == "train-part")
             start = time.perf_counter()
-            accuracy = sum(episode_accuracy(adapt, data.X_support, data.X_query, e) for e in episodes) / len(episodes)
+            accuracy = sum(episode_accuracy(adapt, data.X_support, data.X_query, e, with_queries)
+                           for e in episodes) / len(episodes)
             rate = len(episodes) / (time.perf_counter() - start)
-            print(f"| {cell.label} | {cell.size} | {seconds:.2f} | {rate:.0f} | {accuracy:.3f} |", flush=True)
+            out.say(f"| {cell.label} | {cell.size} | {seconds:.2f} | {rate:.0f} | {accuracy:.3f} |")
+    out.save()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from measured import Measured
+
 from mtl_cli.rundir import read_records
 
 
@@ -57,16 +59,14 @@ def main() -> None:
     def median(jobs, key):
         return statistics.median(r[key] for r in results[jobs])
 
-    print(f"{args.config}: {results[1][0]['cells']} cells, median of {args.repeats} runs, each a fresh process "
-          "with cold caches\n")
-    print("| jobs | wall s | featurize s (sum) | fit s (sum) |")
-    print("|---|---|---|---|")
+    out = Measured("runner")
+    out.say("| jobs | wall s | featurize s (sum) | fit s (sum) | speedup over 1 job |")
+    out.say("|---|---|---|---|---|")
     for jobs in (1, 2):
-        print(
-            f"| {jobs} | {median(jobs, 'wall_seconds'):.1f} | {median(jobs, 'featurize_seconds'):.1f} "
-            f"| {median(jobs, 'fit_seconds'):.1f} |"
-        )
-    print(f"\nspeedup of 2 jobs over 1: {median(1, 'wall_seconds') / median(2, 'wall_seconds'):.2f}x")
+        speedup = median(1, "wall_seconds") / median(jobs, "wall_seconds")
+        out.say(f"| {jobs} | {median(jobs, 'wall_seconds'):.1f} | {median(jobs, 'featurize_seconds'):.1f} "
+                f"| {median(jobs, 'fit_seconds'):.1f} | {speedup:.2f}x |")
+    out.save()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ import warnings
 
 import numpy as np
 
+from measured import Measured
+
 from mtl_cli.data.newsgroups import Newsgroups
 from mtl_cli.data.splits import HierarchyPairs
 from mtl_cli.features import featurize
@@ -57,14 +59,14 @@ def relative_gap(value, optimum):
     return (value - optimum) / abs(optimum)
 
 
-def print_support_sizes(X, t, n_tasks, posts_per_task=(5, 20, 50, 200, None)):
+def support_sizes_table(out, X, t, n_tasks, posts_per_task=(5, 20, 50, 200, None)):
     """Share of the T x d weights whose (task, feature) pair occurs in the data: what none and l21 solve for.
 
     For n posts per task (seeded sample; None: all), d counts the features that occur in the sample.
     """
     rng = np.random.default_rng(0)
-    print("| posts per task | features in the sample | weights on the support | share of T x d |")
-    print("|---|---|---|---|")
+    out.say("| posts per task | features in the sample | weights on the support | share of T x d |")
+    out.say("|---|---|---|---|")
     for n in posts_per_task:
         rows = np.concatenate(
             [
@@ -75,11 +77,11 @@ def print_support_sizes(X, t, n_tasks, posts_per_task=(5, 20, 50, 200, None)):
         sample, sample_tasks = X[rows], t[rows]
         d = len(np.unique(sample.indices))
         on_support = sum(len(np.unique(sample[sample_tasks == k].indices)) for k in range(n_tasks))
-        print(f"| {'all' if n is None else n} | {d} | {on_support} | {on_support / (n_tasks * d):.0%} |")
-    print()
+        out.say(f"| {'all' if n is None else n} | {d} | {on_support} | {on_support / (n_tasks * d):.0%} |")
+    out.say()
 
 
-def mt_svm_table(X, y, t, n_tasks, args) -> None:
+def mt_svm_table(out, X, y, t, n_tasks, args) -> None:
     """MultiTaskSVC (hinge, mean coupling) against 20 independent LinearSVC(hinge) fits, same l2 per task."""
     from sklearn.svm import LinearSVC
 
@@ -89,9 +91,9 @@ def mt_svm_table(X, y, t, n_tasks, args) -> None:
         return [LinearSVC(loss="hinge", C=1 / (args.l2 * np.sum(t == k)), tol=args.tol, max_iter=100000,
                           dual=True).fit(X[t == k], y[t == k]) for k in range(n_tasks)]
 
-    print("\nThe exact MT-SVM against 20 independent liblinear fits (hinge loss):\n")
-    print("| alpha | MT-SVM s | independent s | ratio to independent |")
-    print("|---|---|---|---|")
+    out.say("\nThe exact MT-SVM against 20 independent liblinear fits (hinge loss):\n")
+    out.say("| alpha | MT-SVM s | independent s | ratio to independent |")
+    out.say("|---|---|---|---|")
     for alpha in (1e-2, 1.0):
         pairs = []
         for _ in range(args.repeats):
@@ -99,7 +101,7 @@ def mt_svm_table(X, y, t, n_tasks, args) -> None:
             seconds, _ = timed(lambda: MultiTaskSVC(alpha=alpha, l2=args.l2, tol=args.tol).fit(X, y, t), 1)
             pairs.append((seconds / base_seconds, seconds, base_seconds))
         ratio, seconds, base_seconds = sorted(pairs)[len(pairs) // 2]
-        print(f"| {alpha:g} | {seconds:.2f} | {base_seconds:.2f} | {ratio:.2f}x |")
+        out.say(f"| {alpha:g} | {seconds:.2f} | {base_seconds:.2f} | {ratio:.2f}x |")
 
 
 def main() -> None:
@@ -110,6 +112,12 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}")
     args = parser.parse_args()
     sections = set(args.only.split(","))
+    out = Measured("shared-w")
+    measure(out, args, sections)
+    out.save()
+
+
+def measure(out, args, sections) -> None:
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
@@ -117,9 +125,7 @@ def main() -> None:
     tasks = HierarchyPairs(["comp", "rec"]).tasks(corpus)
     data = featurize(corpus, tasks, "tfidf", {"sublinear_tf": True, "min_df": 2}, seed=0)
     X, y, t = data.X_train, data.y_train, data.task_train
-    print(f"comp vs rec: {len(tasks)} tasks, X {X.shape[0]} x {X.shape[1]}, {X.nnz} nonzeros, "
-          f"tol={args.tol}, l2={args.l2}, median of {args.repeats}, 1 BLAS thread\n")
-    print_support_sizes(X, t, len(tasks))
+    support_sizes_table(out, X, t, len(tasks))
 
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -134,15 +140,19 @@ def main() -> None:
             return sum(sklearn_objective(m, X[t == k], y[t == k], args.l2) for k, m in enumerate(models))
 
         base_gap = relative_gap(independent_objective(independent()), independent_objective(independent(1e-10)))
-        print(f"independent LogisticRegression at tol={args.tol}: relative gap {base_gap:.1e}\n")
+        out.say("| tasks | training rows | TF-IDF features | nonzeros | l2 | tol | repeats | independent models' "
+                "relative gap |")
+        out.say("|---|---|---|---|---|---|---|---|")
+        out.say(f"| {len(tasks)} | {X.shape[0]:,} | {X.shape[1]:,} | {X.nnz:,} | {args.l2:g} | {args.tol:g} "
+                f"| {args.repeats} | {base_gap:.1e} |\n")
 
         # The machine's speed drifts between runs, so each repeat times the baseline and the
         # penalty back to back, and the ratio is the median of those paired ratios.
         edges = [(k, k + 1) for k in range(len(tasks) - 1)]
         if "penalties" in sections:
-            print("| penalty | alpha | solver | fit s | independent s | ratio to independent | iterations "
+            out.say("| penalty | alpha | solver | fit s | independent s | ratio to independent | iterations "
                   "| relative gap |")
-            print("|---|---|---|---|---|---|---|---|")
+            out.say("|---|---|---|---|---|---|---|---|")
         for penalty, alpha in ALPHAS.items() if "penalties" in sections else ():
             params = dict(penalty=penalty, alpha=alpha, l2=args.l2, tol=args.tol, max_iter=20000,
                           task_graph=edges if penalty == "graph" else None)
@@ -155,40 +165,40 @@ def main() -> None:
             exact = "lbfgs" if penalty == "cluster" else "fista"  # cluster has no prox
             optimum = MultiTaskLinearClassifier(**{**params, "solver": exact, "tol": 1e-9}).fit(X, y, t).objective_
             solver = "lbfgs" if model.penalty_.smooth else "sparsa"
-            print(
+            out.say(
                 f"| {penalty} | {alpha:g} | {solver} | {seconds:.2f} | {base_seconds:.2f} | {ratio:.2f}x "
                 f"| {model.n_iter_} "
                 f"| {relative_gap(model.objective_, optimum):.1e} |"
             )
 
         if "mt-svm" in sections:
-            mt_svm_table(X, y, t, len(tasks), args)
+            mt_svm_table(out, X, y, t, len(tasks), args)
         if "coupling" not in sections and "proximal" not in sections:
             return
-        print("\nCoupling strength, solver='auto' (L-BFGS preconditioned by the coupling):\n")
-        print("| penalty | alpha | iterations | fit s | relative gap |")
-        print("|---|---|---|---|---|")
+        out.say("\nCoupling strength, solver='auto' (L-BFGS preconditioned by the coupling):\n")
+        out.say("| penalty | alpha | iterations | fit s | relative gap |")
+        out.say("|---|---|---|---|---|")
         for penalty in ("mean", "graph"):
             for alpha in (1e-2, 1.0, 1e3):
                 params = dict(penalty=penalty, alpha=alpha, l2=args.l2, max_iter=20000,
                               task_graph=edges if penalty == "graph" else None)
                 seconds, model = timed(lambda: MultiTaskLinearClassifier(tol=args.tol, **params).fit(X, y, t), 1)
                 optimum = MultiTaskLinearClassifier(solver="fista", tol=1e-9, **params).fit(X, y, t).objective_
-                print(
+                out.say(
                     f"| {penalty} | {alpha:g} | {model.n_iter_} | {seconds:.2f} "
                     f"| {relative_gap(model.objective_, optimum):.1e} |"
                 )
 
-        print("\nProximal solvers, iterations and seconds to tol:\n")
-        print("| penalty | SpaRSA | FISTA | proximal gradient | FISTA vs proximal gradient iterations |")
-        print("|---|---|---|---|---|")
+        out.say("\nProximal solvers, iterations and seconds to tol:\n")
+        out.say("| penalty | SpaRSA | FISTA | proximal gradient | FISTA vs proximal gradient iterations |")
+        out.say("|---|---|---|---|---|")
         for penalty in ("mean", "l21", "trace"):
             params = dict(penalty=penalty, alpha=ALPHAS[penalty], l2=args.l2, tol=args.tol, max_iter=20000)
             runs = {}
             for solver in ("sparsa", "fista", "pgd"):
                 runs[solver] = timed(lambda: MultiTaskLinearClassifier(solver=solver, **params).fit(X, y, t), 1)
             cells = " | ".join(f"{model.n_iter_} ({seconds:.2f} s)" for seconds, model in runs.values())
-            print(f"| {penalty} | {cells} | {runs['pgd'][1].n_iter_ / runs['fista'][1].n_iter_:.1f}x |")
+            out.say(f"| {penalty} | {cells} | {runs['pgd'][1].n_iter_ / runs['fista'][1].n_iter_:.1f}x |")
 
         # where SpaRSA is behind: small dense features of very different scales
         from sklearn.datasets import load_iris
@@ -197,8 +207,10 @@ def main() -> None:
         params = dict(penalty="l21", alpha=0.01, l2=0.01, tol=1e-6, max_iter=100000)
         iterations = {solver: MultiTaskLinearClassifier(solver=solver, **params).fit(X_iris, y_iris).n_iter_
                       for solver in ("sparsa", "fista")}
-        print(f"\niris, unscaled, one-vs-rest l21 (alpha 0.01, l2 0.01, tol 1e-6): SpaRSA {iterations['sparsa']} "
-              f"iterations, FISTA {iterations['fista']}")
+        out.say("\n| unscaled iris, one-vs-rest l21 (alpha 0.01, l2 0.01, tol 1e-6) | SpaRSA iterations "
+                "| FISTA iterations |")
+        out.say("|---|---|---|")
+        out.say(f"| iris | {iterations['sparsa']} | {iterations['fista']} |")
 
 
 if __name__ == "__main__":

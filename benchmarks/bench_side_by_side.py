@@ -22,6 +22,7 @@ import tempfile
 import time
 
 from bench_runner import train_command
+from measured import Measured
 
 
 def alone(config: str) -> float:
@@ -55,14 +56,12 @@ def main() -> None:
         single.append(alone(args.config))
         pair.append(side_by_side(args.config))
     t_alone, t_pair = statistics.median(single), statistics.median(pair)
-    print(f"{args.config}: median of {args.repeats}, fresh processes, cold caches\n")
-    print("| 1-job run | wall s |")
-    print("|---|---|")
-    print(f"| alone | {t_alone:.1f} |")
-    print(f"| beside another | {t_pair:.1f} |")
-    print(f"\neach run is {t_pair / t_alone - 1:.0%} slower beside another; "
-          f"the ceiling of 2 processes over 1: {2 * t_alone / t_pair:.2f}x")
-
+    out = Measured("side-by-side")
+    out.say("| 1-job run | wall s | slower than alone | ceiling of 2 processes over 1 |")
+    out.say("|---|---|---|---|")
+    out.say(f"| alone | {t_alone:.1f} | – | – |")
+    out.say(f"| beside another | {t_pair:.1f} | {t_pair / t_alone - 1:.0%} | {2 * t_alone / t_pair:.2f}x |")
+    out.save()
 
 if __name__ == "__main__":
     main()

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from measured import Measured
+
 STARTED = time.time()
 
 
@@ -51,7 +53,6 @@ def one_run(config: str, jobs: int) -> None:
         cli.start_workers_early = lambda *args: None  # (done)
         from mtl_cli import runner
 
-        imported = time.time()
         runner.prepare_grid_point = logged(runner.prepare_grid_point, "featurize", log)
         runner.fit_cell = logged(runner.fit_cell, "fit", log)
         begun = time.time()
@@ -59,11 +60,6 @@ def one_run(config: str, jobs: int) -> None:
             cli.app(["train", config, "--runs", runs_root, "--jobs", str(jobs), "-q"], standalone_mode=False)
         ended = time.time()
         events = [json.loads(line) for line in open(log)]
-    print(f"{jobs} job(s): imported at {imported - STARTED:.2f} s, mtl train ended at {ended - STARTED:.2f} s "
-          f"(it took {ended - begun:.2f} s)")
-    print("| process | first task (worker.start) | first grid task starts | last task ends | busy s | featurizing s "
-          "| idle s | CPU s |")
-    print("|---|---|---|---|---|---|---|---|")
     for pid in sorted({e["pid"] for e in events}, key=lambda pid: pid != os.getpid()):
         mine = sorted((e for e in events if e["pid"] == pid), key=lambda e: e["start"])
         warm = [f"{e['start'] - STARTED:.2f} to {e['end'] - STARTED:.2f}" for e in mine if e["kind"] == "warm-up"]
@@ -71,9 +67,10 @@ def one_run(config: str, jobs: int) -> None:
         busy = sum(e["end"] - e["start"] for e in tasks)
         featurizing = sum(e["end"] - e["start"] for e in tasks if e["kind"] == "featurize")
         first, last = tasks[0]["start"] - STARTED, tasks[-1]["end"] - STARTED
-        print(f"| {'main' if pid == os.getpid() else 'worker'} | {' '.join(warm) or '-'} | {first:.2f} | "
-              f"{last:.2f} | {busy:.2f} | {featurizing:.2f} | {last - first - busy:.2f} | {mine[-1]['cpu']:.2f} |")
-    print()
+        process = "main" if pid == os.getpid() else "worker"
+        print(f"| {jobs} | {ended - begun:.2f} | {process} | {' '.join(warm) or '-'} "
+              f"| {first:.2f} | {last:.2f} | {busy:.2f} | {featurizing:.2f} | {last - first - busy:.2f} "
+              f"| {mine[-1]['cpu']:.2f} |")
 
 
 def main() -> None:
@@ -85,8 +82,16 @@ def main() -> None:
     if args.one:
         one_run(args.config, args.one)
         return
+    out = Measured("timeline")
+    out.say("| jobs | mtl train s | process | first task (worker.start) | first grid task starts | last task ends "
+            "| busy s | featurizing s | idle s | CPU s |")
+    out.say("|---|---|---|---|---|---|---|---|---|---|")
     for jobs in args.jobs:
-        subprocess.run([sys.executable, __file__, "--config", args.config, "--one", str(jobs)], check=True)
+        rows = subprocess.run([sys.executable, __file__, "--config", args.config, "--one", str(jobs)], check=True,
+                              stdout=subprocess.PIPE, text=True).stdout
+        for row in rows.splitlines():
+            out.say(row)
+    out.save()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ A generated block sits between two markers; the first names its source:
                                                         a pivot: one row per size, one column per learner
     <!-- table: runs/newsgroups-fewshot/accuracy.json rows=learner cols=k_shot scale=100 digits=1 -->
     <!-- run: runs/newsgroups-mtl -->                    when and with what (its manifest)
+    <!-- table: runs/benchmarks/shared-w.md part=3 -->   the third table a benchmark wrote
+    <!-- run: runs/benchmarks/shared-w.md -->            when, with what and by which command it was measured
     ...
     <!-- /table -->   (or <!-- /run -->)
 
@@ -33,9 +35,23 @@ BLOCK = re.compile(
 )
 
 
-def table_of(markdown: str) -> str:
-    """The table lines of a table file written by mtl (its title dropped)."""
-    return "".join(line + "\n" for line in markdown.splitlines() if line.startswith("|"))
+def table_of(markdown: str, part: int | None = None) -> str:
+    """The table lines of a table file written by mtl or a benchmark (its title dropped); with ``part``,
+    those of its part-th table only (counted from 1)."""
+    tables, current = [], None
+    for line in markdown.splitlines():
+        if not line.startswith("|"):
+            current = None
+            continue
+        if current is None:
+            current = []
+            tables.append(current)
+        current.append(line)
+    if part is not None:
+        if not 1 <= part <= len(tables):
+            raise SystemExit(f"part={part}: the file has {len(tables)} tables")
+        tables = [tables[part - 1]]
+    return "".join(line + "\n" for table in tables for line in table)
 
 
 def short_label(learner: str) -> str:
@@ -78,11 +94,11 @@ def generate(kind: str, source: str, options: str, root: Path) -> str:
     if not path.exists():
         raise SystemExit(f"{path}: missing; run the config that writes it first ('make docs' runs them all)")
     if kind == "run":
-        return run_info(path)
+        return run_info(path) if path.is_dir() else path.read_text().splitlines()[0] + "\n"
     opts = dict(item.split("=", 1) for item in options.split())
     if path.suffix == ".json":
         return pivot(json.loads(path.read_text()), opts)
-    return table_of(path.read_text())
+    return table_of(path.read_text(), int(opts["part"]) if "part" in opts else None)
 
 
 def blocks(text: str) -> list[tuple[str, str, str, str]]:

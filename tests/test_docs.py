@@ -43,6 +43,35 @@ def test_every_mean_and_interval_in_the_prose_is_in_a_generated_table():
         assert not missing, f"{page.name}: typed numbers not in any generated table: {sorted(missing)}"
 
 
+def test_the_readme_counts_the_bad_input_corpus_and_the_fuzzer_as_they_are():
+    import re
+
+    from bad_inputs import CASES
+
+    from test_fuzz_configs import test_check_never_crashes_on_a_mutated_config as fuzzer
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"A corpus of {len(CASES)} bad configs" in readme
+    runs = int(re.search(r"mutates the shipped configs ([\d,]+) times", readme).group(1).replace(",", ""))
+    assert runs == fuzzer._hypothesis_internal_use_settings.max_examples
+
+
+def test_the_benchmarks_page_types_no_timing_and_each_table_has_a_script():
+    """Its figures are copied from what the scripts wrote (make bench); none is typed in the prose."""
+    import re
+
+    from update_tables import BLOCK
+
+    text = (REPO / "docs" / "benchmarks.md").read_text()
+    timing = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:s|ms|x|%|posts/s|episodes/s|min|minutes)(?!\w)")
+    assert timing.findall(BLOCK.sub("", text)) == []
+    scripts = "".join(path.read_text() for path in (REPO / "benchmarks").glob("*.py"))
+    sources = {source for _, source, _, _ in blocks(text)}
+    assert sources and all(source.startswith("runs/benchmarks/") for source in sources)
+    for source in sources:
+        assert f'Measured("{Path(source).stem}")' in scripts, source
+
+
 def test_docs_pages_are_linked_from_the_readme():
     readme = (REPO / "README.md").read_text()
     for page in (REPO / "docs").glob("*.md"):

@@ -114,6 +114,13 @@ def single_task_adapter(learner):
     return adapt
 
 
+def adapter_of(model):
+    """How ``model`` meets an episode: (its own ``adapt`` if it is a meta-learner, else a fresh fit on the
+    support set; whether it also takes the queries' features, as a transductive learner does)."""
+    adapt = model.adapt if learner_kind(model) == "meta" else single_task_adapter(model)
+    return adapt, inference_of(model) == "transductive"
+
+
 def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_seconds: float) -> list[dict]:
     """Adapt the (meta-fitted) model on each evaluation episode and score it on the query set."""
     split = episodes_split(feature_spec)
@@ -121,7 +128,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
         data.y_support, data.y_query, data.classes["meta_test"], split.n_way, cell.size, split.n_query,
         split.n_episodes, cell.seed, "meta-test", same_pool=split.queries == "train-part",
     )
-    adapt = model.adapt if learner_kind(model) == "meta" else single_task_adapter(model)
+    adapt, with_queries = adapter_of(model)
     inference = inference_of(model)
     records = []
     start = time.perf_counter()
@@ -134,8 +141,7 @@ def run_episodes(model, cell: Cell, feature_spec: dict, data: EpisodeData, fit_s
                 "episode": index,
                 "classes": list(episode.classes),
                 "inference": inference,
-                "accuracy": episode_accuracy(adapt, data.X_support, data.X_query, episode,
-                                             inference == "transductive"),
+                "accuracy": episode_accuracy(adapt, data.X_support, data.X_query, episode, with_queries),
                 "n_features": data.n_features,
                 "fit_seconds": fit_seconds,
                 "featurize_seconds": data.featurize_seconds,
