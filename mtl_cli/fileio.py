@@ -188,19 +188,17 @@ def stored(path: Path, build, to_fields, from_fields, refresh: bool = False, war
     path = Path(path)
 
     def read():
-        if refresh or not path.is_file():
-            return None
         try:
             return from_fields(load_arrays(path))
         except UNREADABLE as exc:
             warnings.warn(f"{path}: unreadable cache file ({type(exc).__name__}); building it again", warning)
             return None
 
-    if (value := read()) is not None:
+    if not refresh and path.is_file() and (value := read()) is not None:
         return value
-    refresh = refresh or path.is_file()  # unreadable: build it again, whatever the other processes see
+    rebuild = refresh or path.is_file()  # asked to, or the file there is unreadable
     with lock_if_possible(path.with_name(path.name + ".lock")):
-        if (value := read()) is not None:  # another process built it while this one waited
+        if not rebuild and path.is_file() and (value := read()) is not None:  # built while this one waited
             return value
         value = build()
         try:
