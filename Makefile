@@ -51,7 +51,7 @@ test: $(VENV)/.installed $(DATA)
 	$(BIN)/python -m pytest -q
 
 # Time the runner, the solvers, the meta-learners, the encoder and the bad-input contract on this machine
-# (about 25 minutes; each script writes runs/benchmarks/<name>.md), then rewrite docs/benchmarks.md's tables.
+# (each script writes runs/benchmarks/<name>.md), then rewrite docs/benchmarks.md's tables.
 bench: $(VENV)/.installed $(DATA) $(MODEL)
 	$(BIN)/python benchmarks/bench_runner.py --repeats 7
 	$(BIN)/python benchmarks/bench_side_by_side.py
