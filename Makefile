@@ -31,9 +31,12 @@ $(VENV)/.installed: pyproject.toml
 # The embed extra (sentence-transformers), with torch's CPU build first: `make install-embed TORCH=torch`
 # for the default build (CUDA on Linux, several GB).
 TORCH ?= torch==2.13.0
-install-embed: $(VENV)/.installed
+install-embed: $(VENV)/.embed
+
+$(VENV)/.embed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet '$(TORCH)'
 	$(BIN)/python -m pip install --quiet -e '.[dev,embed]'
+	touch $@
 
 $(MODEL): | $(VENV)/.installed
 	$(BIN)/mtl data import $(MODEL_ARCHIVE)
@@ -52,7 +55,7 @@ test: $(VENV)/.installed $(DATA)
 
 # Time the runner, the solvers, the meta-learners, the encoder and the bad-input contract on this machine
 # (each script writes runs/benchmarks/<name>.md), then rewrite docs/benchmarks.md's tables.
-bench: $(VENV)/.installed $(DATA) $(MODEL)
+bench: $(VENV)/.embed $(DATA) $(MODEL)
 	$(BIN)/python benchmarks/bench_runner.py --repeats 7
 	$(BIN)/python benchmarks/bench_side_by_side.py
 	$(BIN)/python benchmarks/runner_timeline.py
@@ -73,7 +76,7 @@ REUTERS := $(SCIKIT_LEARN_DATA)/mtl_reuters/reuters.zip
 $(REUTERS): | $(VENV)/.installed
 	$(BIN)/mtl data import $(SHARED_DATA)/reuters.zip
 
-docs: $(VENV)/.installed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
+docs: $(VENV)/.embed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
 	$(BIN)/mtl compare runs/quickstart --baseline single-task > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
