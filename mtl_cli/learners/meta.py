@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import softmax
 from sklearn.base import BaseEstimator
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -139,9 +140,7 @@ def query_shares(scores, temperature: float, balanced: bool = False) -> np.ndarr
     share is under one query and every balanced row is uniform, so the softmax is used."""
     if balanced and scores.shape[0] >= scores.shape[1]:
         return balanced_assignment(scores, temperature)
-    logits = temperature * scores
-    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return weights / weights.sum(axis=1, keepdims=True)
+    return softmax(temperature * scores, axis=1)
 
 
 class LinearScores:
@@ -574,10 +573,7 @@ class EpisodeBatch:
         C = self.average @ Zs
         Cq = C[self.query_protos]  # (queries, N, r)
         differences = Zq[:, None, :] - Cq
-        logits = -0.5 * temperature * np.einsum("qkr,qkr->qk", differences, differences)
-        logits -= logits.max(axis=1, keepdims=True)
-        P = np.exp(logits)
-        P /= P.sum(axis=1, keepdims=True)
+        P = softmax(-0.5 * temperature * np.einsum("qkr,qkr->qk", differences, differences), axis=1)
         n = len(self.query_labels)
         loss = -np.mean(np.log(P[np.arange(n), self.query_labels] + 1e-300))
         R = P  # d loss / d logits = (P - Y) / n, and d logits_qk = -t (z_q - c_k) . (dz_q - dc_k)
@@ -858,10 +854,7 @@ def softmax_steps(Z, labels, W, b, steps: int, lr: float):
     """``steps`` full-batch gradient steps of softmax cross-entropy from (W, b)."""
     Y = np.eye(W.shape[1])[labels]
     for _ in range(steps):
-        scores = np.asarray(safe_sparse_dot(Z, W)) + b
-        scores -= scores.max(axis=1, keepdims=True)
-        P = np.exp(scores)
-        P /= P.sum(axis=1, keepdims=True)
+        P = softmax(np.asarray(safe_sparse_dot(Z, W)) + b, axis=1)
         G = (P - Y) / len(labels)
         W = W - lr * np.asarray(safe_sparse_dot(Z.T, G))
         b = b - lr * G.sum(axis=0)
