@@ -51,11 +51,14 @@ def balanced_assignment(scores, temperature: float, tol: float = 1e-6, max_iter:
 
 
 def log_domain_assignment(L, share: float, tol: float, max_iter: int) -> np.ndarray:
-    """The same iterations on the potentials f = log u, g = log v (no underflow at any temperature)."""
+    """The same iterations on the potentials f = log u, g = log v (no underflow at any temperature); as
+    there, one iteration's column mass serves its check and the next update of g."""
     f = np.zeros(L.shape[0])
+    log_column_mass = logsumexp(L, axis=0)  # of each column without g
     for _ in range(max_iter):
-        g = np.log(share) - logsumexp(L + f[:, None], axis=0)
+        g = np.log(share) - log_column_mass
         f = -logsumexp(L + g, axis=1)
-        if np.max(np.abs(np.exp(logsumexp(L + f[:, None] + g, axis=0)) / share - 1.0)) <= tol:
+        log_column_mass = logsumexp(L + f[:, None], axis=0)
+        if np.max(np.abs(np.exp(log_column_mass + g) / share - 1.0)) <= tol:
             break
     return np.exp(L + f[:, None] + g)
