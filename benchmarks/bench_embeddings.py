@@ -68,5 +68,6 @@ def main() -> None:
     out.say(f"| {args.config} | {n_texts:,} | {n_texts / rate / 60:.0f} |")
     out.save()
 
+
 if __name__ == "__main__":
     main()

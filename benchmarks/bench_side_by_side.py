@@ -63,5 +63,6 @@ def main() -> None:
     out.say(f"| beside another | {t_pair:.1f} | {t_pair / t_alone - 1:.0%} | {2 * t_alone / t_pair:.2f}x |")
     out.save()
 
+
 if __name__ == "__main__":
     main()
