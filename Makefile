@@ -76,18 +76,18 @@ REUTERS := $(SCIKIT_LEARN_DATA)/mtl_reuters/reuters.zip
 $(REUTERS): | $(VENV)/.installed
 	$(BIN)/mtl data import $(SHARED_DATA)/reuters.zip
 
+# Each few-shot run is compared with inductive, transductive and centred transductive prototypes.
+FEWSHOT_COMPARED := newsgroups-fewshot-lsa newsgroups-fewshot-embed reuters-fewshot
+FEWSHOT_BASELINES := --baseline prototypes --baseline "prototypes[transductive=True]" \
+	--baseline "prototypes[center=True,metric=within-class,transductive=True]"
+
 docs: $(VENV)/.embed $(DATA) $(MODEL) $(AMAZON) $(REUTERS)
 	for config in $(DOC_CONFIGS); do $(BIN)/mtl train configs/$$config.yaml -q || exit 1; done
 	$(BIN)/mtl compare runs/quickstart --baseline single-task > /dev/null
 	$(BIN)/mtl compare runs/newsgroups-mtl --baseline "shared-w-cv[penalty=none]" > /dev/null
-	$(BIN)/mtl compare runs/newsgroups-fewshot-lsa --baseline prototypes --baseline "prototypes[transductive=True]" \
-		--baseline "prototypes[center=True,metric=within-class,transductive=True]" > /dev/null
-	$(BIN)/mtl compare runs/newsgroups-fewshot-embed --baseline prototypes --baseline "prototypes[transductive=True]" \
-		--baseline "prototypes[center=True,metric=within-class,transductive=True]" > /dev/null
+	for run in $(FEWSHOT_COMPARED); do $(BIN)/mtl compare runs/$$run $(FEWSHOT_BASELINES) > /dev/null || exit 1; done
 	$(BIN)/mtl compare runs/amazon-mtl --baseline pooled > /dev/null
 	$(BIN)/mtl compare runs/reuters-mtl --baseline "shared-w-cv[loss=squared_hinge,penalty=none]" --metric f1 > /dev/null
-	$(BIN)/mtl compare runs/reuters-fewshot --baseline prototypes --baseline "prototypes[transductive=True]" \
-		--baseline "prototypes[center=True,metric=within-class,transductive=True]" > /dev/null
 	$(BIN)/python benchmarks/sharing/make_user_csv.py
 	$(BIN)/mtl train benchmarks/sharing/user-csv-mtl.yaml -q
 	$(BIN)/python benchmarks/sharing/report.py > /dev/null
